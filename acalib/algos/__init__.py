@@ -1,0 +1,15 @@
+"""Every method, by the name the command line and run configs use."""
+from .aca import ACA, ACAConfig, ACA_GROUPS, aca_config, aca_group
+from .sac import SAC, SACConfig
+from .sac_ml import SACML, SACMLConfig
+
+OFFLINE_ALGOS = {"sac_ml": SACML}
+ONLINE_ALGOS = {"aca": ACA, "sac": SAC}
+ALL_ALGOS = {**OFFLINE_ALGOS, **ONLINE_ALGOS}
+
+
+def algo_class(name: str, table: dict | None = None):
+    table = ALL_ALGOS if table is None else table
+    if name not in table:
+        raise ValueError(f"unknown algorithm {name!r}; valid: {sorted(table)}")
+    return table[name]

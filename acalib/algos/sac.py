@@ -1,0 +1,230 @@
+"""SAC (Haarnoja et al., 2018) on the seed-batched networks, and the agent machinery shared
+by every method: per-run random streams, optimisers, acting and checkpoint state.
+
+Update order per step, as d3rlpy 1.1 and the ACA code: temperature -> critic -> actor ->
+Polyak update of the target critics.
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import asdict, dataclass, fields
+
+import torch
+from torch import Tensor, nn
+
+from .. import seeding
+from ..data.buffers import Batch
+from ..losses import sac as L
+from ..nets import QEnsemble, clip_grad_norm_per_run, make_policy, polyak_update
+
+
+@dataclass(frozen=True)
+class SACConfig:
+    """SAC hyperparameters; defaults are the paper's Table 11 (= d3rlpy 1.1 / the ACA code)."""
+
+    hidden: tuple[int, ...] = (256, 256)
+    actor_lr: float = 3e-4
+    critic_lr: float = 3e-4
+    temp_lr: float = 3e-4
+    batch_size: int = 256
+    gamma: float = 0.99
+    tau: float = 0.005
+    n_critics: int = 2
+    init_alpha: float = 1.0
+    target_entropy_scale: float = 1.0  # target entropy H = -scale * |A| (0.5 on AntMaze)
+    policy: str = "squashed"  # or "gaussian" (state-independent sigma, AntMaze)
+    temperature_form: str = "log_alpha"  # official; "alpha" = Eq. (6) literally
+    actor_grad_clip: float | None = None  # per-run grad-norm clip of the actor
+    adam_betas: tuple[float, float] = (0.9, 0.999)
+    adam_eps: float = 1e-8
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "SACConfig":
+        names = {f.name for f in fields(cls)}
+        unknown = sorted(set(d) - names)
+        if unknown:
+            raise ValueError(f"unknown {cls.__name__} fields {unknown}; valid: {sorted(names)}")
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in d.items()})
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class Agent(nn.Module):
+    """Machinery every method shares. Subclasses define ``update(batch)``."""
+
+    name = "agent"
+    config_cls = SACConfig
+
+    def __init__(self, config, obs_dim: int, act_dim: int, seeds: list[int], device: str = "cpu"):
+        super().__init__()
+        self.config, self.obs_dim, self.act_dim = config, obs_dim, act_dim
+        self.seeds, self.runs = list(seeds), len(seeds)
+        self.device = torch.device(device)
+        self.noise_generators = seeding.generators(self.seeds, "noise", self.device)
+        self.data_generators = seeding.generators(self.seeds, "data", self.device)
+        self.step = 0
+        self.optimizers: dict[str, torch.optim.Optimizer] = {}
+
+    def init_generators(self) -> list[torch.Generator]:
+        return seeding.generators(self.seeds, "init")
+
+    def adam(self, params, lr: float) -> torch.optim.Adam:
+        return torch.optim.Adam(params, lr=lr, betas=self.config.adam_betas, eps=self.config.adam_eps, fused=True)
+
+    def load_optimizer_state(self, name: str, state: dict) -> None:
+        """Adam moments and step counts from ``state``, keeping this agent's learning rate."""
+        opt = self.optimizers[name]
+        lrs = [g["lr"] for g in opt.param_groups]
+        opt.load_state_dict(state)
+        for g, lr in zip(opt.param_groups, lrs):
+            g["lr"] = lr
+
+    def noise(self, batch: int) -> Tensor:
+        """Per-run N(0, 1) of shape (runs, batch, act_dim)."""
+        return seeding.normal(self.noise_generators, (batch, self.act_dim), self.device)
+
+    def optimize(self, name: str, loss: Tensor, clip: float | None = None) -> None:
+        """One optimiser step on the sum of per-run losses (each run gets its own gradient)."""
+        opt = self.optimizers[name]
+        opt.zero_grad(set_to_none=True)
+        loss.sum().backward()
+        if clip is not None:
+            params = [p for group in opt.param_groups for p in group["params"]]
+            clip_grad_norm_per_run(params, clip, self.runs)
+        opt.step()
+
+    # -- acting ------------------------------------------------------------------------
+    @torch.no_grad()
+    def act(self, obs: Tensor, deterministic: bool = False) -> Tensor:
+        """Actions for observations (runs, n, obs_dim): tanh(mu) or a policy sample."""
+        if deterministic:
+            return self.actor.deterministic(obs)
+        mean, log_std = self.actor.distribution(obs)
+        noise = seeding.normal(self.noise_generators, tuple(obs.shape[1:-1]) + (self.act_dim,), self.device)
+        return self.actor.rsample(mean, log_std, noise)[0]
+
+    # -- checkpoint state ----------------------------------------------------------------
+    def state(self) -> dict:
+        """Everything needed to resume: weights, optimiser states, random streams, step."""
+        return {
+            "algo": self.name,
+            "config": self.config.to_dict(),
+            "obs_dim": self.obs_dim, "act_dim": self.act_dim, "seeds": self.seeds,
+            "step": self.step,
+            "weights": self.state_dict(),
+            "optimizers": {k: v.state_dict() for k, v in self.optimizers.items()},
+            "generators": {
+                "noise": [g.get_state() for g in self.noise_generators],
+                "data": [g.get_state() for g in self.data_generators],
+            },
+            "extra": self.extra_state(),
+        }
+
+    def load_state(self, state: dict) -> None:
+        check_compatible(state, self.name, self.obs_dim, self.act_dim, self.seeds)
+        self.load_state_dict(state["weights"])
+        for k, opt in self.optimizers.items():
+            opt.load_state_dict(state["optimizers"][k])
+        for g, s in zip(self.noise_generators, state["generators"]["noise"]):
+            g.set_state(s)
+        for g, s in zip(self.data_generators, state["generators"]["data"]):
+            g.set_state(s)
+        self.step = int(state["step"])
+        self.load_extra_state(state["extra"])
+
+    def extra_state(self) -> dict:
+        return {}
+
+    def load_extra_state(self, extra: dict) -> None:
+        pass
+
+
+def check_compatible(state: dict, algo: str | None, obs_dim: int, act_dim: int, seeds: list[int] | None) -> None:
+    """Raise a clear error when a checkpoint does not fit the agent or environment."""
+    if algo is not None and state.get("algo") != algo:
+        raise ValueError(f"checkpoint is of algorithm {state.get('algo')!r}, expected {algo!r}")
+    have = (state["obs_dim"], state["act_dim"])
+    if have != (obs_dim, act_dim):
+        raise ValueError(f"checkpoint shapes (obs_dim, act_dim) = {have} do not fit the environment's "
+                         f"{(obs_dim, act_dim)}")
+    if seeds is not None and list(state["seeds"]) != list(seeds):
+        raise ValueError(f"checkpoint holds seeds {list(state['seeds'])}, expected {list(seeds)}")
+
+
+class SAC(Agent):
+    """Soft actor-critic with clipped double Q and automatic temperature (Eq. 1, 5, 6)."""
+
+    name = "sac"
+    config_cls = SACConfig
+
+    def __init__(self, config: SACConfig, obs_dim: int, act_dim: int, seeds: list[int], device: str = "cpu"):
+        super().__init__(config, obs_dim, act_dim, seeds, device)
+        gens = self.init_generators()
+        self.actor = make_policy(config.policy, obs_dim, act_dim, config.hidden, gens)
+        self.critic = QEnsemble(obs_dim, act_dim, config.hidden, gens, n=config.n_critics)
+        self.log_alpha = nn.Parameter(torch.full((self.runs,), float(torch.log(torch.tensor(config.init_alpha)))))
+        self.to(self.device)
+        self.critic_target = copy.deepcopy(self.critic).requires_grad_(False)
+        self.target_entropy = -config.target_entropy_scale * act_dim
+        self.optimizers = {
+            "actor": self.adam(self.actor.parameters(), config.actor_lr),
+            "critic": self.adam(self.critic.parameters(), config.critic_lr),
+            "temperature": self.adam([self.log_alpha], config.temp_lr),
+        }
+
+    @classmethod
+    def from_offline(cls, offline: "SAC", config: SACConfig) -> "SAC":
+        """SAC->SAC / CQL->SAC transfer: the offline actor, critics, target critics, alpha and
+        optimiser states carry over unchanged (paper App. E.3)."""
+        agent = cls(config, offline.obs_dim, offline.act_dim, offline.seeds, str(offline.device))
+        with torch.no_grad():
+            for name in ("actor", "critic", "critic_target"):
+                getattr(agent, name).load_state_dict(getattr(offline, name).state_dict())
+            agent.log_alpha.copy_(offline.log_alpha)
+        for name in ("actor", "critic", "temperature"):
+            agent.load_optimizer_state(name, offline.optimizers[name].state_dict())
+        return agent
+
+    @property
+    def alpha(self) -> Tensor:
+        return self.log_alpha.detach().exp()
+
+    def sample_policy(self, obs: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+        """mean, log_std, a ~ pi(.|s) (reparameterised) and log pi(a|s)."""
+        mean, log_std = self.actor.distribution(obs)
+        action, log_pi = self.actor.rsample(mean, log_std, self.noise(obs.shape[1]))
+        return mean, log_std, action, log_pi
+
+    def temperature_step(self, log_pi: Tensor) -> tuple[Tensor, Tensor]:
+        """Eq. (6) step; returns the loss and the updated alpha (R,)."""
+        loss = L.temperature_loss(self.log_alpha, log_pi, self.target_entropy, self.config.temperature_form)
+        self.optimize("temperature", loss)
+        return loss, self.alpha
+
+    @torch.no_grad()
+    def next_sample(self, next_obs: Tensor) -> tuple[Tensor, Tensor]:
+        """a' ~ pi(.|s') and log pi(a'|s') for the Bellman targets."""
+        mean, log_std = self.actor.distribution(next_obs)
+        return self.actor.rsample(mean, log_std, self.noise(next_obs.shape[1]))
+
+    def update(self, batch: Batch) -> dict[str, Tensor]:
+        """One SAC gradient step for every run. Returns per-run statistics (R,)."""
+        _, _, pi_action, log_pi = self.sample_policy(batch.obs)
+        temp_loss, alpha = self.temperature_step(log_pi)
+
+        next_action, next_log_pi = self.next_sample(batch.next_obs)
+        with torch.no_grad():
+            next_q = self.critic_target(batch.next_obs, next_action)
+            target = L.sac_critic_target(batch.rewards, batch.terminals, next_q, next_log_pi, alpha, self.config.gamma)
+        critic_loss, stats = L.critic_loss(self.critic(batch.obs, batch.actions), target)
+        self.optimize("critic", critic_loss)
+
+        q_pi = self.critic(batch.obs, pi_action, detach=True).min(dim=1).values
+        actor_loss = L.sac_actor_loss(log_pi, q_pi, alpha)
+        self.optimize("actor", actor_loss, clip=self.config.actor_grad_clip)
+
+        polyak_update(self.critic_target, self.critic, self.config.tau)
+        self.step += 1
+        return {"critic_loss": critic_loss.detach(), "actor_loss": actor_loss.detach(),
+                "temp_loss": temp_loss.detach(), "alpha": alpha, "entropy": -log_pi.detach().mean(-1), **stats}

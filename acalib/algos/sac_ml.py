@@ -1,0 +1,73 @@
+"""SAC+ML offline (paper Sec. 5.1, Eq. 4) with the Z(s) baseline fitted in the same steps (Eq. 8-9).
+
+Order per step, as the official ``sacml.py::_update``: temperature -> critic -> Z -> actor ->
+Polyak. One policy sample at s serves the temperature and actor losses, and one sample at
+s' serves the critic and Z targets (the code draws them separately; the policy does not
+change in between, so the expectations are the same).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+
+from .. import seeding
+from ..data.buffers import Batch
+from ..losses import sac as L
+from ..nets import VEnsemble, polyak_update
+from .sac import SAC, SACConfig
+
+
+@dataclass(frozen=True)
+class SACMLConfig(SACConfig):
+    """SAC+ML hyperparameters (paper Tables 9 and 11; official configs/offline)."""
+
+    w: float = 30.0  # lambda = w / mean|min Q|
+    z_lr: float = 3e-4
+    n_baselines: int = 2
+    z_target: str = "official"  # or "paper": Eq. (9) without the entropy term
+
+
+class SACML(SAC):
+    """SAC+ML policy and critics plus the alignment baseline Z(s)."""
+
+    name = "sac_ml"
+    config_cls = SACMLConfig
+
+    def __init__(self, config: SACMLConfig, obs_dim: int, act_dim: int, seeds: list[int], device: str = "cpu"):
+        super().__init__(config, obs_dim, act_dim, seeds, device)
+        if config.z_target not in L.Z_TARGETS:
+            raise ValueError(f"unknown z_target {config.z_target!r}; valid: {L.Z_TARGETS}")
+        self.baseline = VEnsemble(obs_dim, config.hidden, seeding.generators(self.seeds, "init_baseline"),
+                                  n=config.n_baselines).to(self.device)
+        self.optimizers["baseline"] = self.adam(self.baseline.parameters(), config.z_lr)
+
+    def update(self, batch: Batch) -> dict[str, Tensor]:
+        cfg = self.config
+        mean, log_std, pi_action, log_pi = self.sample_policy(batch.obs)
+        temp_loss, alpha = self.temperature_step(log_pi)
+
+        next_action, next_log_pi = self.next_sample(batch.next_obs)
+        with torch.no_grad():
+            next_q = self.critic_target(batch.next_obs, next_action)
+            target = L.sac_critic_target(batch.rewards, batch.terminals, next_q, next_log_pi, alpha, cfg.gamma)
+        critic_loss, stats = L.critic_loss(self.critic(batch.obs, batch.actions), target)
+        self.optimize("critic", critic_loss)
+
+        log_pi_data = self.actor.log_prob_under(mean, log_std, batch.actions)  # ML term, and Z's log pi(a|s)
+        with torch.no_grad():
+            z_target = L.baseline_target(batch.rewards, batch.terminals, next_log_pi, self.baseline(batch.next_obs),
+                                         alpha, cfg.gamma, cfg.z_target)
+        z_loss, z_stats = L.baseline_loss(log_pi_data, self.baseline(batch.obs), z_target)
+        self.optimize("baseline", z_loss)
+
+        q_pi = self.critic(batch.obs, pi_action, detach=True).min(dim=1).values
+        actor_loss, ml_stats = L.sac_ml_actor_loss(log_pi, q_pi, alpha, log_pi_data, cfg.w)
+        self.optimize("actor", actor_loss, clip=cfg.actor_grad_clip)
+
+        polyak_update(self.critic_target, self.critic, cfg.tau)
+        self.step += 1
+        return {"critic_loss": critic_loss.detach(), "actor_loss": actor_loss.detach(), "z_loss": z_loss.detach(),
+                "temp_loss": temp_loss.detach(), "alpha": alpha, "entropy": -log_pi.detach().mean(-1),
+                **stats, **z_stats, **ml_stats}

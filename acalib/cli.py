@@ -1,0 +1,132 @@
+"""The ``acalib`` command line: offline / online runs, datasets, benchmarks."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from . import __version__
+
+
+def parse_overrides(items: list[str]) -> dict:
+    """['w=10', 'hidden=[64,64]'] -> {'w': 10, 'hidden': [64, 64]} (values parsed as JSON when possible)."""
+    out = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ValueError(f"bad --set {item!r}; use KEY=VALUE, e.g. --set w=10")
+        try:
+            out[key] = json.loads(value)
+        except json.JSONDecodeError:
+            out[key] = value
+    return out
+
+
+def add_loop_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--steps", type=int, required=True, help="gradient steps (offline) or environment steps (online)")
+    p.add_argument("--out", required=True, help="run directory (an unfinished run there is resumed)")
+    p.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto (default: cpu)")
+    p.add_argument("--eval-interval", type=int, default=1000)
+    p.add_argument("--eval-episodes", type=int, default=10)
+    p.add_argument("--checkpoint-interval", type=int, default=10_000)
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a hyperparameter")
+    p.add_argument("--d4rl-dir", help="directory of D4RL HDF5 files (default: $D4RL_DATASET_DIR)")
+    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+
+def loop_settings(a) -> dict:
+    return {"eval_interval": a.eval_interval, "eval_episodes": a.eval_episodes,
+            "checkpoint_interval": a.checkpoint_interval, "progress": not a.no_progress,
+            **({"policy_snapshots": True} if getattr(a, "policy_snapshots", False) else {})}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .algos import OFFLINE_ALGOS, ONLINE_ALGOS
+
+    parser = argparse.ArgumentParser(prog="acalib", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"acalib {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("offline", help="train offline on a dataset, all seeds in one process")
+    p.add_argument("--algo", required=True, choices=sorted(OFFLINE_ALGOS))
+    p.add_argument("--dataset", required=True, help="e.g. hopper-random, or a local Minari id")
+    p.add_argument("--seeds", default="0", help="e.g. 0-4 or 0,3,7 (default: 0)")
+    p.add_argument("--size", type=int, help="transitions when the dataset is generated here")
+    add_loop_args(p)
+
+    p = sub.add_parser("online", help="fine-tune online from an offline run (or SAC from scratch)")
+    p.add_argument("--algo", required=True, choices=sorted(ONLINE_ALGOS))
+    p.add_argument("--init", help="finished offline run directory to start from")
+    p.add_argument("--dataset", help="dataset (SAC from scratch: its environment and reference scores)")
+    p.add_argument("--env", help="environment for SAC from scratch without a dataset, e.g. hopper")
+    p.add_argument("--policy-snapshots", action="store_true", help="keep the policy at every checkpoint")
+    p.add_argument("--seeds", help="seeds (SAC from scratch; with --init the offline run's seeds)")
+    add_loop_args(p)
+
+    p = sub.add_parser("bench", help="updates per second per seed on this device")
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--seeds", default="1,5", help="numbers of seeds to batch (default: 1,5)")
+    p.add_argument("--algos", default="sac,sac_ml,aca")
+    p.add_argument("--updates", type=int, default=200)
+    p.add_argument("--d3rlpy-python", help="python of a venv with d3rlpy 2.8.1: compare, alternating runs")
+    p.add_argument("--rounds", type=int, default=3, help="alternating rounds when comparing")
+    p.add_argument("--json", help="also write the results here")
+
+    p = sub.add_parser("datasets", help="list, inspect or build datasets")
+    dsub = p.add_subparsers(dest="action", required=True)
+    dsub.add_parser("list", help="datasets acalib knows and which are built")
+    q = dsub.add_parser("info", help="size, source and reference scores of a dataset")
+    q.add_argument("name")
+    q.add_argument("--d4rl-dir")
+    q = dsub.add_parser("build", help="generate a dataset (Minari, under MINARI_DATASETS_PATH)")
+    q.add_argument("name", help="<env>-<level>")
+    q.add_argument("--size", type=int)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from .seeding import parse_seeds
+    from .train.loop import NonFiniteLossError
+
+    try:
+        if args.command == "offline":
+            from .experiment import run_offline
+            run = run_offline(args.algo, args.dataset, parse_seeds(args.seeds), args.steps, args.out,
+                              device=args.device, overrides=parse_overrides(args.set),
+                              settings=loop_settings(args), size=args.size, d4rl_dir=args.d4rl_dir)
+            print(f"offline run finished: {run.path}")
+        elif args.command == "online":
+            from .experiment import run_online
+            run = run_online(args.algo, args.steps, args.out, init=args.init, dataset=args.dataset,
+                             env=args.env, seeds=parse_seeds(args.seeds) if args.seeds else None,
+                             device=args.device,
+                             overrides=parse_overrides(args.set), settings=loop_settings(args),
+                             d4rl_dir=args.d4rl_dir)
+            print(f"online run finished: {run.path}")
+        elif args.command == "bench":
+            from .bench import main as bench_main
+            bench_main(args)
+        elif args.command == "datasets":
+            from .data import datasets as D
+            if args.action == "list":
+                for row in D.list_datasets():
+                    print(f"{row['name']:28s} {row['status']}")
+            elif args.action == "info":
+                print(json.dumps(D.load_dataset(args.name, d4rl_dir=args.d4rl_dir).describe(), indent=2))
+            else:
+                env, level = D.parse_name(args.name)
+                print(D.build_dataset(env, level, size=args.size))
+    except NonFiniteLossError as e:
+        out = getattr(args, "out", None)
+        print(f"acalib: training stopped: {e}; the last good checkpoint is {out}/checkpoints/last.pt "
+              f"(if one was written)", file=sys.stderr)
+        return 3
+    except (ValueError, FileNotFoundError, FileExistsError) as e:
+        print(f"acalib: error: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

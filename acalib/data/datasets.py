@@ -1,0 +1,164 @@
+"""Dataset names -> transitions, with the source and reference scores recorded.
+
+A name such as ``hopper-random`` resolves, in this order, to
+1. a D4RL-format HDF5 file ``<d4rl_dir>/hopper-random-v2.hdf5`` when a D4RL directory is
+   given (``--d4rl-dir`` or ``D4RL_DATASET_DIR``), scored with D4RL's reference returns;
+2. a local Minari dataset when the name is a Minari id (contains '/');
+3. acalib's generated Minari dataset ``acalib/<env>/<level>-v0``, built on first use.
+Nothing is ever downloaded.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..envs import D4RL_REF_SCORES, ENVS, EnvBatch, env_id
+from . import minari_io
+from .buffers import Transitions
+
+LEVELS = ("random", "medium", "medium-replay", "medium-expert", "expert")
+GENERATED_LEVELS = ("random",)  # levels that need no behaviour-policy zoo
+GENERATOR_VERSION = 1
+
+
+@dataclass
+class Dataset:
+    name: str  # canonical '<env>-<level>'
+    env: str
+    level: str
+    transitions: Transitions
+    ref_min: float
+    ref_max: float
+    source: str  # 'd4rl:<path>', 'minari:<id>'
+
+    def describe(self) -> dict:
+        return {"name": self.name, "env": self.env, "level": self.level, "source": self.source,
+                "size": len(self.transitions), "ref_min_score": self.ref_min, "ref_max_score": self.ref_max}
+
+
+def parse_name(name: str) -> tuple[str, str]:
+    """'hopper-medium-replay' (optionally with '-v2') -> ('hopper', 'medium-replay')."""
+    stem = name.lower()
+    for suffix in ("-v0", "-v1", "-v2"):
+        stem = stem.removesuffix(suffix)
+    env, _, level = stem.partition("-")
+    if env not in ENVS or env not in D4RL_REF_SCORES:
+        valid = sorted(e for e in ENVS if e in D4RL_REF_SCORES)
+        raise ValueError(f"unknown environment {env!r} in dataset name {name!r}; valid: {valid}")
+    if level not in LEVELS:
+        raise ValueError(f"unknown level {level!r} in dataset name {name!r}; valid: {list(LEVELS)}")
+    return env, level
+
+
+def generated_id(env: str, level: str) -> str:
+    return f"acalib/{env}/{level}-v0"
+
+
+def load_dataset(name: str, d4rl_dir: str | None = None, size: int | None = None) -> Dataset:
+    """Resolve ``name`` (see module docstring) and load its transitions."""
+    if "/" in name and not name.startswith("acalib/"):
+        data, meta = minari_io.read(name)
+        env = name.split("/")[1] if name.count("/") >= 2 else name
+        return Dataset(name, env, name.rsplit("/", 1)[-1], data, float(meta.get("ref_min_score", np.nan)),
+                       float(meta.get("ref_max_score", np.nan)), f"minari:{name}")
+    env, level = parse_name(name.removeprefix("acalib/").replace("/", "-"))
+    d4rl_dir = d4rl_dir or os.environ.get("D4RL_DATASET_DIR")
+    if d4rl_dir:
+        from .d4rl import read_d4rl_hdf5
+        path = Path(d4rl_dir) / f"{env}-{level}-v2.hdf5"
+        if not path.is_file():
+            raise FileNotFoundError(f"D4RL directory {d4rl_dir} has no file {path.name}")
+        lo, hi = D4RL_REF_SCORES[env]
+        return Dataset(f"{env}-{level}", env, level, read_d4rl_hdf5(path), lo, hi, f"d4rl:{path}")
+    dataset_id = generated_id(env, level)
+    if not minari_io.exists(dataset_id):
+        build_dataset(env, level, size=size)
+    data, meta = minari_io.read(dataset_id)
+    if size is not None and len(data) != size:
+        raise ValueError(f"{dataset_id} holds {len(data)} transitions, {size} were asked for; "
+                         f"delete it (`acalib datasets delete`) or drop --size")
+    return Dataset(f"{env}-{level}", env, level, data, float(meta["ref_min_score"]), float(meta["ref_max_score"]),
+                   f"minari:{dataset_id}")
+
+
+def rollout(env: str, policy, n_transitions: int, n_envs: int, seed: int) -> Transitions:
+    """Roll out ``policy(obs (n_envs, obs_dim)) -> actions`` in ``n_envs`` environments until
+    ``n_transitions`` are stored; episodes are kept whole in order, time-limit cuts are timeouts."""
+    envs = EnvBatch(env, n_envs, [seed * 1000 + i for i in range(n_envs)])
+    per_env = [{k: [] for k in ("o", "a", "r", "o2", "t", "end")} for _ in range(n_envs)]
+    episodes: list[Transitions] = []
+    total = 0
+    while total < n_transitions:
+        a = policy(envs.obs)
+        o, r, o2, term, end = envs.step(a)
+        for i in range(n_envs):
+            buf = per_env[i]
+            for k, v in zip(("o", "a", "r", "o2", "t", "end"), (o[i], a[i], r[i], o2[i], term[i], end[i])):
+                buf[k].append(v)
+            if end[i]:
+                ep = Transitions(np.array(buf["o"]), np.array(buf["a"]), np.array(buf["r"]), np.array(buf["o2"]),
+                                 np.array(buf["t"]), np.array(buf["end"]) & ~np.array(buf["t"]))
+                episodes.append(ep)
+                total += len(ep)
+                per_env[i] = {k: [] for k in buf}
+    envs.close()
+    data = Transitions.concatenate(episodes)
+    data = data.take(np.arange(n_transitions))
+    data.timeouts[-1] = not data.terminals[-1]  # the last, possibly cut, episode ends here
+    return data
+
+
+def random_policy(env: str, seed: int):
+    """A randomly initialised squashed-Gaussian policy with stochastic actions (D4RL 'random')."""
+    from ..nets import SquashedGaussianPolicy
+    from .. import seeding
+
+    probe = EnvBatch(env, 1, [0])
+    obs_dim, act_dim = probe.obs_dim, probe.act_dim
+    probe.close()
+    policy = SquashedGaussianPolicy(obs_dim, act_dim, (256, 256), seeding.generators([seed], "init"))
+    gen = seeding.generators([seed], "noise")
+
+    @torch.no_grad()
+    def act(obs: np.ndarray) -> np.ndarray:
+        mean, log_std = policy.distribution(torch.as_tensor(obs).unsqueeze(0))
+        return policy.rsample(mean, log_std, seeding.normal(gen, tuple(mean.shape[1:]), mean.device)[0])[0][0].numpy()
+
+    return act
+
+
+def build_dataset(env: str, level: str, size: int | None = None, seed: int = 0, n_envs: int = 10) -> str:
+    """Generate and store ``acalib/<env>/<level>-v0``; returns its id. Idempotent."""
+    if level not in GENERATED_LEVELS:
+        raise ValueError(f"level {level!r} needs the behaviour-policy zoo, which this version lacks; "
+                         f"generated levels: {list(GENERATED_LEVELS)}")
+    dataset_id = generated_id(env, level)
+    if minari_io.exists(dataset_id):
+        return dataset_id
+    size = size or 1_000_000
+    data = rollout(env, random_policy(env, seed), size, n_envs, seed)
+    lo, hi = D4RL_REF_SCORES[env]  # until the zoo provides this environment's own reference returns
+    minari_io.write(dataset_id, data, env_id(env), lo, hi, algorithm="acalib random-init policy",
+                    description=f"acalib generator v{GENERATOR_VERSION}: {level} level, {size} transitions, "
+                                f"seed {seed}; reference scores: D4RL's for {env}")
+    return dataset_id
+
+
+def list_datasets() -> list[dict]:
+    """Every '<env>-<level>' name with whether it is built here or needs the zoo."""
+    rows = []
+    for env in sorted(e for e in ENVS if e in D4RL_REF_SCORES and e != "ant"):
+        for level in LEVELS:
+            dataset_id = generated_id(env, level)
+            if minari_io.exists(dataset_id):
+                status = f"built ({dataset_id})"
+            elif level in GENERATED_LEVELS:
+                status = "not built (generated on first use)"
+            else:
+                status = "needs the behaviour-policy zoo"
+            rows.append({"name": f"{env}-{level}", "status": status})
+    return rows

@@ -1,0 +1,84 @@
+"""Gymnasium v5 MuJoCo environments, one per run, stepped in lockstep.
+
+The paper used gym's MuJoCo -v2 tasks through D4RL; acalib uses Gymnasium's -v5 tasks
+(MuJoCo 3+), the maintained successors. Scores on -v5 are close to, but not the same as,
+-v2 scores, which is why generated datasets carry their own reference scores.
+"""
+from __future__ import annotations
+
+import warnings
+
+import gymnasium as gym
+import numpy as np
+
+ENVS = {
+    "hopper": "Hopper-v5",
+    "halfcheetah": "HalfCheetah-v5",
+    "walker2d": "Walker2d-v5",
+    "ant": "Ant-v5",
+    "invertedpendulum": "InvertedPendulum-v5",
+}
+
+# D4RL's reference returns (d4rl/infos.py): REF_MIN_SCORE (random), REF_MAX_SCORE (expert).
+D4RL_REF_SCORES = {
+    "hopper": (-20.272305, 3234.3),
+    "halfcheetah": (-280.178953, 12135.0),
+    "walker2d": (1.629008, 4592.3),
+    "ant": (-325.6, 3879.7),
+}
+
+
+def env_id(env: str) -> str:
+    """'hopper' -> 'Hopper-v5'; a full Gymnasium id is passed through."""
+    if env in ENVS:
+        return ENVS[env]
+    if env in ENVS.values():
+        return env
+    raise ValueError(f"unknown environment {env!r}; valid: {sorted(ENVS)} (or their ids {sorted(ENVS.values())})")
+
+
+def make_env(env: str) -> gym.Env:
+    with warnings.catch_warnings():
+        # MuJoCo 4 warns about the deprecated 'settotalmass' attribute in Gymnasium's XML files.
+        warnings.simplefilter("ignore")
+        return gym.make(env_id(env))
+
+
+def normalized_score(returns, ref_min: float, ref_max: float):
+    """D4RL's normalized score: 100 * (R - min) / (max - min). (Minari's helper returns a fraction.)"""
+    return 100.0 * (np.asarray(returns, dtype=np.float64) - ref_min) / (ref_max - ref_min)
+
+
+class EnvBatch:
+    """``n`` copies of one environment with automatic reset; time-limit cuts are not terminals."""
+
+    def __init__(self, env: str, n: int, seeds: list[int]):
+        if len(seeds) != n:
+            raise ValueError(f"need one seed per environment: {n} environments, {len(seeds)} seeds")
+        self.envs = [make_env(env) for _ in range(n)]
+        self.obs_dim = self.envs[0].observation_space.shape[0]
+        self.act_dim = self.envs[0].action_space.shape[0]
+        self.obs = np.stack([e.reset(seed=int(s))[0] for e, s in zip(self.envs, seeds)]).astype(np.float32)
+        self.episode_return = np.zeros(n)
+        self.completed_returns: list[list[float]] = [[] for _ in range(n)]
+
+    def step(self, actions: np.ndarray):
+        """Step every environment. Returns (obs, reward, next_obs, terminal, episode_end) arrays;
+        ``next_obs`` is the true next state even where the episode ended and was reset."""
+        n = len(self.envs)
+        obs, next_obs = self.obs.copy(), np.empty_like(self.obs)
+        reward, terminal, end = np.zeros(n, np.float32), np.zeros(n, bool), np.zeros(n, bool)
+        for i, (e, a) in enumerate(zip(self.envs, actions)):
+            o2, r, term, trunc, _ = e.step(a)
+            next_obs[i], reward[i], terminal[i], end[i] = o2, r, term, term or trunc
+            self.episode_return[i] += r
+            if end[i]:
+                self.completed_returns[i].append(float(self.episode_return[i]))
+                self.episode_return[i] = 0.0
+                o2, _ = e.reset()
+            self.obs[i] = o2
+        return obs, reward, next_obs, terminal, end
+
+    def close(self):
+        for e in self.envs:
+            e.close()

@@ -1,0 +1,172 @@
+"""One offline or online run, from names to a finished run directory (used by the CLI and notebooks)."""
+from __future__ import annotations
+
+from dataclasses import fields
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .algos import ACA, OFFLINE_ALGOS, ONLINE_ALGOS, SAC, SACConfig, aca_config, aca_group, algo_class
+from .data.buffers import ReplayBuffer, top_n_episodes
+from .data.datasets import load_dataset
+from .envs import D4RL_REF_SCORES, EnvBatch
+from .runs import RunDir
+from .train.checkpoint import load_checkpoint
+from .train.loop import LoopSettings, train_offline, train_online
+
+ONLINE_BUFFER_SIZE = 1_000_000  # paper App. E.1
+
+
+def resolve_device(device: str) -> str:
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError(f"device {device!r} asked for, but no CUDA device is available; use 'cpu' or 'auto'")
+    if not (device == "cpu" or device.startswith("cuda")):
+        raise ValueError(f"unknown device {device!r}; valid: 'cpu', 'cuda', 'cuda:N', 'auto'")
+    return device
+
+
+def env_dims(env: str) -> tuple[int, int]:
+    probe = EnvBatch(env, 1, [0])
+    dims = probe.obs_dim, probe.act_dim
+    probe.close()
+    return dims
+
+
+def check_dims(what: str, have: tuple[int, int], env: str) -> None:
+    want = env_dims(env)
+    if have != want:
+        raise ValueError(f"{what} has (obs_dim, act_dim) = {have} but environment {env!r} has {want}")
+
+
+def run_offline(algo: str, dataset: str, seeds: list[int], steps: int, out: str | Path, *,
+                device: str = "cpu", overrides: dict | None = None, settings: dict | None = None,
+                size: int | None = None, d4rl_dir: str | None = None) -> RunDir:
+    """Train ``algo`` offline on ``dataset`` for every seed at once; resumes an unfinished run."""
+    cls = algo_class(algo, OFFLINE_ALGOS)
+    device = resolve_device(device)
+    config = cls.config_cls.from_dict(overrides or {})
+    ds = load_dataset(dataset, d4rl_dir=d4rl_dir, size=size)
+    loop = LoopSettings(steps=steps, **(settings or {}))
+    run = RunDir(out)
+    resume = run.prepare({"stage": "offline", "algo": algo, "dataset": ds.describe(), "seeds": seeds,
+                          "steps": steps, "hyperparameters": config.to_dict(), "device": device,
+                          "loop": {k: getattr(loop, k) for k in ("eval_interval", "eval_episodes",
+                                                                 "checkpoint_interval")}})
+    if run.done:
+        return run
+    data = ds.transitions
+    check_dims(f"dataset {ds.name}", (data.obs_dim, data.act_dim), ds.env)
+    agent = cls(config, data.obs_dim, data.act_dim, seeds, device)
+    buffer = ReplayBuffer.from_transitions(data, len(seeds), device)
+    train_offline(agent, buffer, run, ds.env, (ds.ref_min, ds.ref_max), loop, resume=resume)
+    return run
+
+
+def load_offline_agent(init: str | Path, device: str):
+    """The final agent of a finished offline run, with its run config."""
+    init_run = RunDir(init)
+    cfg = init_run.config()
+    if cfg.get("stage") != "offline":
+        raise ValueError(f"{init} is not an offline run (stage {cfg.get('stage')!r})")
+    if not init_run.final_checkpoint.is_file():
+        raise FileNotFoundError(f"offline run {init} has not finished (no {init_run.final_checkpoint}); "
+                                f"finish it with `acalib offline ... --out {init}`")
+    state = load_checkpoint(init_run.final_checkpoint, device)["agent"]
+    cls = algo_class(cfg["algo"], OFFLINE_ALGOS)
+    agent = cls(cls.config_cls.from_dict(cfg["hyperparameters"]), state["obs_dim"], state["act_dim"],
+                cfg["seeds"], device)
+    agent.load_state(state)
+    return agent, cfg
+
+
+def run_online(algo: str, steps: int, out: str | Path, *, init: str | Path | None = None,
+               dataset: str | None = None, env: str | None = None, seeds: list[int] | None = None,
+               device: str = "cpu",
+               overrides: dict | None = None, settings: dict | None = None, d4rl_dir: str | None = None) -> RunDir:
+    """Online fine-tuning from an offline run (``init``), or SAC from scratch on ``dataset``'s environment.
+
+    aca: alignment from the offline Z(s), buffer seeded with the top-N offline episodes.
+    sac with ``init``: SAC->SAC, the offline actor, critics and alpha, every offline transition
+    in the buffer (paper App. E.1). sac without ``init``: SAC from scratch on ``env`` (scored
+    with D4RL's reference returns where it has them) or on ``dataset``'s environment.
+    """
+    cls = algo_class(algo, ONLINE_ALGOS)
+    device = resolve_device(device)
+    overrides = dict(overrides or {})
+    if init is not None:
+        offline, init_cfg = load_offline_agent(init, device)
+        dataset = init_cfg["dataset"]["name"] if dataset is None else dataset
+        if seeds is not None and list(seeds) != list(init_cfg["seeds"]):
+            raise ValueError(f"online seeds {seeds} must equal the offline run's seeds {init_cfg['seeds']} "
+                             f"(each online seed continues the offline model of the same seed)")
+        seeds = init_cfg["seeds"]
+    elif algo != "sac":
+        raise ValueError(f"online algorithm {algo!r} starts from an offline run: pass --init DIR "
+                         f"(make one with `acalib offline --algo sac_ml ...`)")
+    if seeds is None or (dataset is None and env is None):
+        raise ValueError("SAC from scratch needs --seeds and --env (or --dataset, for its environment and scores)")
+    if dataset is None:
+        return _run_scratch(env, seeds, steps, out, device, overrides, settings)
+    ds = load_dataset(dataset, d4rl_dir=d4rl_dir)
+    data = ds.transitions
+    prefill = data.take(np.arange(0))
+
+    if algo == "aca":
+        group = aca_group(ds.name)
+        config = aca_config(group, base=offline.config, **overrides)
+        agent = ACA.from_offline(offline, config)
+        prefill = top_n_episodes(data, config.n_trajs)
+    elif init is not None:
+        base = {f.name: getattr(offline.config, f.name) for f in fields(SACConfig)}
+        config = SACConfig.from_dict({**base, **overrides})
+        agent = SAC.from_offline(offline, config)
+        prefill = data  # SAC->SAC: every offline transition in the buffer
+    else:
+        config = SACConfig.from_dict(overrides)
+        agent = SAC(config, data.obs_dim, data.act_dim, seeds, device)
+    check_dims("agent", (agent.obs_dim, agent.act_dim), ds.env)
+
+    loop = LoopSettings(steps=steps, **(settings or {}))
+    run = RunDir(out)
+    resume = run.prepare({"stage": "online", "algo": algo, "init": str(init) if init else None,
+                          "init_algo": init_cfg["algo"] if init else None, "dataset": ds.describe(),
+                          "seeds": seeds, "steps": steps, "hyperparameters": config.to_dict(),
+                          "buffer_prefill": len(prefill), "device": device,
+                          "loop": {k: getattr(loop, k) for k in ("eval_interval", "eval_episodes",
+                                                                 "checkpoint_interval")}})
+    if run.done:
+        return run
+    capacity = min(ONLINE_BUFFER_SIZE, len(prefill) + steps)
+    buffer = ReplayBuffer(len(seeds), max(capacity, 1), data.obs_dim, data.act_dim, device)
+    if not resume:
+        buffer.extend(prefill)
+    train_online(agent, buffer, run, ds.env, (ds.ref_min, ds.ref_max), loop, resume=resume)
+    return run
+
+
+def _run_scratch(env: str, seeds: list[int], steps: int, out, device: str, overrides: dict,
+                 settings: dict | None) -> RunDir:
+    """SAC from scratch on an environment, with no dataset at all."""
+    obs_dim, act_dim = env_dims(env)
+    config = SACConfig.from_dict(overrides)
+    loop = LoopSettings(steps=steps, **(settings or {}))
+    ref = D4RL_REF_SCORES.get(env, (0.0, 1.0))
+    run = RunDir(out)
+    resume = run.prepare({"stage": "online", "algo": "sac", "init": None, "env": env, "seeds": seeds,
+                          "steps": steps, "hyperparameters": config.to_dict(), "device": device,
+                          "reference_scores": {"min": ref[0], "max": ref[1],
+                                               "source": "d4rl" if env in D4RL_REF_SCORES else "none"},
+                          "loop": {k: getattr(loop, k) for k in ("eval_interval", "eval_episodes",
+                                                                 "checkpoint_interval", "policy_snapshots")}})
+    if run.done:
+        return run
+    agent = SAC(config, obs_dim, act_dim, seeds, device)
+    buffer = ReplayBuffer(len(seeds), min(ONLINE_BUFFER_SIZE, steps), obs_dim, act_dim, device)
+    train_online(agent, buffer, run, env, ref, loop, resume=resume)
+    return run
+
+
+__all__ = ["run_offline", "run_online", "load_offline_agent", "D4RL_REF_SCORES"]

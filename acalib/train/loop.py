@@ -1,0 +1,203 @@
+"""The offline and online training loops, with evaluation, metrics, checkpoints and resume.
+
+Offline: ``steps`` gradient steps on a dataset. Online: one environment step per run, then one
+update once the buffer holds more than a batch (paper App. E.3). Every ``eval_interval`` steps
+each run is evaluated and a row per seed goes to ``metrics.csv``; every ``checkpoint_interval``
+steps (and at the end) ``checkpoints/last.pt`` is rewritten. A killed run resumes from it
+(online environments then start fresh episodes).
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from ..data.buffers import ReplayBuffer
+from ..envs import EnvBatch, normalized_score
+from ..runs import RunDir
+from .checkpoint import load_checkpoint, save_checkpoint
+from .evaluate import Evaluator
+
+
+class NonFiniteLossError(RuntimeError):
+    """A loss or statistic became NaN or infinite; training stopped before saving it."""
+
+
+class StatsAccumulator:
+    """Sums per-run statistics on the device (no host sync per step) and remembers the
+    first step at which each one stopped being finite."""
+
+    def __init__(self):
+        self.keys: list[str] | None = None
+        self.sums = None
+        self.count = 0
+        self.first_bad = None
+
+    def add(self, step: int, stats: dict[str, torch.Tensor]) -> None:
+        values = torch.stack(list(stats.values()))  # (K, R)
+        if self.keys is None:
+            self.keys = list(stats)
+            self.sums = torch.zeros_like(values)
+            self.first_bad = torch.full((len(self.keys),), -1, dtype=torch.long, device=values.device)
+        self.sums += values
+        bad = ~torch.isfinite(values).all(dim=1)
+        self.first_bad = torch.where(bad & (self.first_bad < 0), step, self.first_bad)
+        self.count += 1
+
+    def check_finite(self) -> None:
+        if self.first_bad is None:
+            return
+        first_bad = self.first_bad.cpu().tolist()
+        bad = [(s, k) for s, k in zip(first_bad, self.keys) if s >= 0]
+        if bad:
+            step, key = min(bad)
+            raise NonFiniteLossError(f"non-finite {key} at step {step}")
+
+    def means(self) -> dict[str, np.ndarray]:
+        """Per-run means since the last call; resets the sums."""
+        if self.count == 0:
+            return {}
+        out = dict(zip(self.keys, (self.sums / self.count).cpu().numpy()))
+        self.sums.zero_()
+        self.count = 0
+        return out
+
+
+@dataclass
+class LoopSettings:
+    steps: int
+    eval_interval: int = 1000
+    eval_episodes: int = 10
+    checkpoint_interval: int = 10_000
+    policy_snapshots: bool = False  # also keep policies/step_XXXXXXX.pt at every checkpoint (the zoo)
+    progress: bool = True
+
+
+class Loop:
+    """Shared by the offline and online loops: evaluation rows, checkpoints, progress."""
+
+    def __init__(self, agent, run: RunDir, env: str, ref: tuple[float, float], settings: LoopSettings,
+                 stage: str, buffer: ReplayBuffer | None = None):
+        self.agent, self.run, self.settings, self.stage, self.buffer = agent, run, settings, stage, buffer
+        self.ref = ref
+        self.evaluator = Evaluator(env, agent.seeds, settings.eval_episodes)
+        self.stats = StatsAccumulator()
+        self.last_return = float("nan")
+        self.t0 = time.perf_counter()
+        self.elapsed_before = 0.0
+
+    def checkpoint_state(self, loop_state: dict) -> dict:
+        state = {"agent": self.agent.state(), "loop": {**loop_state, "elapsed": self.elapsed()},
+                 "evaluator_rounds": self.evaluator.rounds}
+        if self.buffer is not None:
+            state["buffer"] = self.buffer.state()
+        return state
+
+    def resume(self) -> dict:
+        """Load ``last.pt`` into the agent (and buffer); returns the saved loop state."""
+        state = load_checkpoint(self.run.last_checkpoint, self.agent.device)
+        self.agent.load_state(state["agent"])
+        if self.buffer is not None:
+            self.buffer.load_state(state["buffer"])
+        self.evaluator.rounds = int(state["evaluator_rounds"])
+        self.elapsed_before = float(state["loop"]["elapsed"])
+        self.run.truncate_metrics(int(state["loop"]["step"]))
+        return state["loop"]
+
+    def elapsed(self) -> float:
+        return self.elapsed_before + time.perf_counter() - self.t0
+
+    def save(self, loop_state: dict, final: bool = False) -> None:
+        self.stats.check_finite()  # never write a checkpoint past a non-finite loss
+        state = self.checkpoint_state(loop_state)
+        save_checkpoint(self.run.last_checkpoint, state)
+        if self.settings.policy_snapshots:
+            save_checkpoint(self.run.path / "policies" / f"step_{loop_state['step']:07d}.pt",
+                            {"actor": self.agent.actor.state_dict(), "step": loop_state["step"],
+                             "seeds": self.agent.seeds, "last_return": self.last_return})
+        if final:
+            save_checkpoint(self.run.final_checkpoint, state)
+
+    def evaluate(self, step: int, extra: dict[str, np.ndarray] | None = None) -> None:
+        self.stats.check_finite()
+        returns = self.evaluator(self.agent)  # (R, episodes)
+        train = self.stats.means()
+        rows = []
+        for r, seed in enumerate(self.agent.seeds):
+            row = {"stage": self.stage, "step": step, "seed": seed,
+                   "return": float(returns[r].mean()), "return_std": float(returns[r].std()),
+                   "normalized_score": float(normalized_score(returns[r].mean(), *self.ref)),
+                   "updates": self.agent.step, "time_s": round(self.elapsed(), 2)}
+            row.update({k: float(v[r]) for k, v in (extra or {}).items()})
+            row.update({k: float(v[r]) for k, v in train.items()})
+            rows.append(row)
+        self.run.append_metrics(rows)
+        self.last_return = float(returns.mean())
+
+    def bar(self, initial: int):
+        return tqdm(total=self.settings.steps, initial=initial, desc=f"{self.stage} {self.agent.name}",
+                    disable=not self.settings.progress, dynamic_ncols=True, mininterval=1.0)
+
+    def due(self, step: int, interval: int) -> bool:
+        return step % interval == 0 or step == self.settings.steps
+
+
+def train_offline(agent, data: ReplayBuffer, run: RunDir, env: str, ref: tuple[float, float],
+                  settings: LoopSettings, resume: bool = False) -> None:
+    """``settings.steps`` gradient steps on ``data``, evaluating every ``eval_interval``."""
+    loop = Loop(agent, run, env, ref, settings, "offline")
+    if resume:
+        loop.resume()
+    bar = loop.bar(agent.step)
+    while agent.step < settings.steps:
+        stats = agent.update(data.sample(agent.config.batch_size, agent.data_generators))
+        loop.stats.add(agent.step, stats)
+        bar.update(1)
+        if loop.due(agent.step, settings.eval_interval):
+            loop.evaluate(agent.step)
+            bar.set_postfix(ret=f"{loop.last_return:.1f}")
+        if loop.due(agent.step, settings.checkpoint_interval):
+            loop.save({"step": agent.step}, final=agent.step == settings.steps)
+    bar.close()
+    loop.evaluator.close()
+    run.mark_done({"step": agent.step, "time_s": loop.elapsed(), "last_return": loop.last_return})
+
+
+def train_online(agent, buffer: ReplayBuffer, run: RunDir, env: str, ref: tuple[float, float],
+                 settings: LoopSettings, resume: bool = False, evaluate_at_start: bool = True) -> None:
+    """``settings.steps`` environment steps per run (one environment per seed), one update per
+    step once the buffer holds more than a batch. Exploration samples the stochastic policy."""
+    loop = Loop(agent, run, env, ref, settings, "online", buffer)
+    state = loop.resume() if resume else {"step": 0}
+    step = int(state["step"])
+    envs = EnvBatch(env, agent.runs, [s * 1_000_003 + step for s in agent.seeds])
+    if step == 0 and evaluate_at_start:
+        loop.evaluate(0)
+    bar = loop.bar(step)
+    rollout_sums, rollout_counts = np.zeros(agent.runs), np.zeros(agent.runs)
+    while step < settings.steps:
+        obs = torch.as_tensor(envs.obs, device=agent.device)
+        action = agent.act(obs.unsqueeze(1)).squeeze(1)  # (R, A)
+        o, r, o2, term, end = envs.step(action.cpu().numpy())
+        buffer.add(o, action, r, o2, term, end)
+        for i in np.flatnonzero(end):
+            rollout_sums[i] += envs.completed_returns[i][-1]
+            rollout_counts[i] += 1
+        step += 1
+        if len(buffer) > agent.config.batch_size:
+            loop.stats.add(step, agent.update(buffer.sample(agent.config.batch_size, agent.data_generators)))
+        bar.update(1)
+        if loop.due(step, settings.eval_interval):
+            rollout = np.where(rollout_counts > 0, rollout_sums / np.maximum(rollout_counts, 1), np.nan)
+            loop.evaluate(step, {"env_steps": np.full(agent.runs, step), "rollout_return": rollout})
+            rollout_sums[:], rollout_counts[:] = 0, 0
+            bar.set_postfix(ret=f"{loop.last_return:.1f}")
+        if loop.due(step, settings.checkpoint_interval):
+            loop.save({"step": step}, final=step == settings.steps)
+    bar.close()
+    envs.close()
+    loop.evaluator.close()
+    run.mark_done({"step": step, "updates": agent.step, "time_s": loop.elapsed(), "last_return": loop.last_return})

@@ -1,0 +1,158 @@
+"""End-to-end runs on a small generated Hopper-v5 random dataset: CLI, resume, errors."""
+import json
+
+import pandas as pd
+import pytest
+import torch
+
+from acalib import cli
+from acalib.algos.sac_ml import SACML
+from acalib.experiment import run_offline, run_online
+from acalib.train.checkpoint import load_checkpoint
+from acalib.train.loop import NonFiniteLossError
+
+SMALL = {"hidden": [32, 32], "batch_size": 32}
+FAST = {"eval_interval": 50, "eval_episodes": 1, "checkpoint_interval": 50, "progress": False}
+
+
+def offline(out, steps=100, seeds=(0, 1)):
+    return run_offline("sac_ml", "hopper-random", list(seeds), steps, out, overrides=SMALL, settings=FAST)
+
+
+def test_offline_then_aca_online(minari_root, tmp_path):
+    off = offline(tmp_path / "off")
+    assert off.done and off.final_checkpoint.is_file()
+    m = pd.read_csv(off.metrics_path)
+    assert list(m["step"]) == [50, 50, 100, 100] and set(m["seed"]) == {0, 1}
+    for col in ("return", "normalized_score", "critic_loss", "actor_loss", "z_loss", "alpha", "q_mean", "lambda"):
+        assert m[col].notna().all(), col
+    cfg = json.loads((tmp_path / "off" / "config.json").read_text())
+    assert cfg["dataset"]["source"] == "minari:acalib/hopper/random-v0" and cfg["hyperparameters"]["w"] == 30.0
+
+    on = run_online("aca", 120, tmp_path / "on", init=tmp_path / "off", settings=FAST, overrides={"batch_size": 32})
+    m = pd.read_csv(on.metrics_path)
+    assert list(m["step"]) == [0, 0, 50, 50, 100, 100, 120, 120]
+    cfg = json.loads((tmp_path / "on" / "config.json").read_text())
+    assert cfg["hyperparameters"]["beta"] == 7.0 and cfg["hyperparameters"]["k_horizon"] == 10  # random group
+    assert cfg["buffer_prefill"] == 0
+    last = m[m.step == 120]
+    assert last["k"].notna().all() and (last["updates"] == 120 - 32).all()  # updates start at buffer > batch
+
+
+def test_sac_to_sac_prefills_every_offline_transition(minari_root, tmp_path):
+    offline(tmp_path / "off", steps=50)
+    on = run_online("sac", 40, tmp_path / "on", init=tmp_path / "off", settings={**FAST, "eval_interval": 40})
+    cfg = json.loads((on.path / "config.json").read_text())
+    assert cfg["buffer_prefill"] == 3000 and cfg["init_algo"] == "sac_ml"
+
+
+def test_offline_resume_after_kill_reproduces_the_uninterrupted_run(minari_root, tmp_path, monkeypatch):
+    offline(tmp_path / "whole", steps=150)
+    real_update = SACML.update
+
+    def killed(self, batch):
+        if self.step == 120:
+            raise KeyboardInterrupt  # as if the process died between checkpoints
+        return real_update(self, batch)
+
+    monkeypatch.setattr(SACML, "update", killed)
+    with pytest.raises(KeyboardInterrupt):
+        offline(tmp_path / "killed", steps=150)
+    assert load_checkpoint(tmp_path / "killed/checkpoints/last.pt")["agent"]["step"] == 100
+    monkeypatch.setattr(SACML, "update", real_update)
+    offline(tmp_path / "killed", steps=150)
+    a = load_checkpoint(tmp_path / "whole/checkpoints/final.pt")["agent"]["weights"]
+    b = load_checkpoint(tmp_path / "killed/checkpoints/final.pt")["agent"]["weights"]
+    for k in a:
+        assert torch.equal(a[k], b[k]), k
+    ma = pd.read_csv(tmp_path / "whole/metrics.csv").drop(columns="time_s")
+    mb = pd.read_csv(tmp_path / "killed/metrics.csv").drop(columns="time_s")
+    pd.testing.assert_frame_equal(ma, mb)
+
+
+def test_online_resume_continues(minari_root, tmp_path, monkeypatch):
+    offline(tmp_path / "off", steps=50)
+    from acalib.algos.aca import ACA
+    real_update = ACA.update
+
+    def killed(self, batch):
+        if self.step == 60:
+            raise KeyboardInterrupt
+        return real_update(self, batch)
+
+    monkeypatch.setattr(ACA, "update", killed)
+    with pytest.raises(KeyboardInterrupt):
+        run_online("aca", 150, tmp_path / "on", init=tmp_path / "off", settings=FAST, overrides={"batch_size": 32})
+    monkeypatch.setattr(ACA, "update", real_update)
+    run_online("aca", 150, tmp_path / "on", init=tmp_path / "off", settings=FAST, overrides={"batch_size": 32})
+    m = pd.read_csv(tmp_path / "on/metrics.csv")
+    assert list(m["step"]) == [0, 0, 50, 50, 100, 100, 150, 150]
+    assert m[m.step == 150]["updates"].tolist() == [150 - 32] * 2
+
+
+def test_non_finite_loss_stops_and_keeps_last_good_checkpoint(minari_root, tmp_path, monkeypatch):
+    real_update = SACML.update
+
+    def poisoned(self, batch):
+        stats = real_update(self, batch)
+        if self.step >= 70:
+            stats["critic_loss"] = stats["critic_loss"] * float("nan")
+        return stats
+
+    monkeypatch.setattr(SACML, "update", poisoned)
+    with pytest.raises(NonFiniteLossError, match="critic_loss at step 70"):
+        offline(tmp_path / "nan", steps=150)
+    state = load_checkpoint(tmp_path / "nan/checkpoints/last.pt")
+    assert state["agent"]["step"] == 50
+
+
+def test_changed_config_in_same_directory_is_refused(minari_root, tmp_path):
+    offline(tmp_path / "a", steps=50)
+    with pytest.raises(ValueError, match="different run.*steps"):
+        offline(tmp_path / "a", steps=60)
+
+
+def test_cli_end_to_end_and_errors(minari_root, tmp_path, capsys):
+    assert cli.main(["offline", "--algo", "sac_ml", "--dataset", "hopper-random", "--seeds", "0", "--steps", "30",
+                     "--eval-interval", "30", "--eval-episodes", "1", "--out", str(tmp_path / "o"),
+                     "--set", "hidden=[16,16]", "--set", "batch_size=16", "--no-progress"]) == 0
+    assert (tmp_path / "o" / "done").exists()
+
+    with pytest.raises(SystemExit):
+        cli.main(["offline", "--algo", "nope", "--dataset", "hopper-random", "--steps", "1", "--out", "x"])
+    assert "invalid choice: 'nope' (choose from sac_ml)" in capsys.readouterr().err.replace("'sac_ml'", "sac_ml")
+
+    assert cli.main(["offline", "--algo", "sac_ml", "--dataset", "hopper-bogus", "--steps", "1",
+                     "--out", str(tmp_path / "x")]) == 2
+    assert "unknown level 'bogus'" in capsys.readouterr().err
+
+    assert cli.main(["offline", "--algo", "sac_ml", "--dataset", "cartpole-random", "--steps", "1",
+                     "--out", str(tmp_path / "x")]) == 2
+    err = capsys.readouterr().err
+    assert "unknown environment 'cartpole'" in err and "hopper" in err
+
+    assert cli.main(["online", "--algo", "aca", "--steps", "1", "--out", str(tmp_path / "y")]) == 2
+    assert "--init" in capsys.readouterr().err
+
+    assert cli.main(["online", "--algo", "aca", "--init", str(tmp_path / "nothing"), "--steps", "1",
+                     "--out", str(tmp_path / "y")]) == 2
+    assert "not an acalib run directory" in capsys.readouterr().err
+
+    assert cli.main(["offline", "--algo", "sac_ml", "--dataset", "hopper-random", "--steps", "1",
+                     "--set", "wobble=3", "--out", str(tmp_path / "z")]) == 2
+    assert "unknown SACMLConfig fields ['wobble']" in capsys.readouterr().err
+
+    assert cli.main(["offline", "--algo", "sac_ml", "--dataset", "hopper-random", "--seeds", "3-1", "--steps", "1",
+                     "--out", str(tmp_path / "z")]) == 2
+    assert "bad seeds '3-1'" in capsys.readouterr().err
+
+
+def test_online_from_an_unfinished_offline_run_says_what_to_do(minari_root, tmp_path, monkeypatch):
+    def killed(self, batch):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(SACML, "update", killed)
+    with pytest.raises(KeyboardInterrupt):
+        offline(tmp_path / "off", steps=50)
+    with pytest.raises(FileNotFoundError, match="has not finished.*acalib offline"):
+        run_online("aca", 10, tmp_path / "on", init=tmp_path / "off")
