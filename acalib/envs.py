@@ -38,10 +38,15 @@ def env_id(env: str) -> str:
 
 
 def make_env(env: str) -> gym.Env:
+    """The environment, with actions rescaled to [-1, 1] where its bounds differ (policies are tanh-squashed)."""
     with warnings.catch_warnings():
         # MuJoCo 4 warns about the deprecated 'settotalmass' attribute in Gymnasium's XML files.
         warnings.simplefilter("ignore")
-        return gym.make(env_id(env))
+        e = gym.make(env_id(env))
+    space = e.action_space
+    if not (np.all(space.low == -1.0) and np.all(space.high == 1.0)):
+        e = gym.wrappers.RescaleAction(e, -1.0, 1.0)
+    return e
 
 
 def normalized_score(returns, ref_min: float, ref_max: float):

@@ -1,0 +1,33 @@
+# Two commands: `make reproduce` (the smoke profile, on a CPU) and `make test`.
+# Each creates .venv on first use, installs the pinned requirements, then runs.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PROFILE ?= smoke
+STAMP := $(VENV)/.installed
+
+.PHONY: install test test-slow reproduce bench clean
+
+install: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+test-slow: $(STAMP)
+	$(PY) -m pytest -q -m slow
+
+reproduce: $(STAMP)
+	$(VENV)/bin/acalib reproduce --profile $(PROFILE)
+
+bench: $(STAMP)
+	$(VENV)/bin/acalib bench
+
+clean:
+	rm -rf $(VENV) reports .pytest_cache
