@@ -72,6 +72,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rounds", type=int, default=3, help="alternating rounds when comparing")
     p.add_argument("--json", help="also write the results here")
 
+    p = sub.add_parser("reproduce", help="the end-to-end pipeline at a profile, and its report")
+    p.add_argument("--profile", default="smoke", help="tiny, smoke, lite or paper (default: smoke)")
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--no-progress", action="store_true")
+
     p = sub.add_parser("datasets", help="list, inspect or build datasets")
     dsub = p.add_subparsers(dest="action", required=True)
     dsub.add_parser("list", help="datasets acalib knows and which are built")
@@ -104,6 +109,9 @@ def main(argv: list[str] | None = None) -> int:
                              overrides=parse_overrides(args.set), settings=loop_settings(args),
                              d4rl_dir=args.d4rl_dir)
             print(f"online run finished: {run.path}")
+        elif args.command == "reproduce":
+            from .reproduce import reproduce
+            print(f"report: {reproduce(args.profile, device=args.device, progress=not args.no_progress)}")
         elif args.command == "bench":
             from .bench import main as bench_main
             bench_main(args)

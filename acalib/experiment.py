@@ -9,7 +9,7 @@ import torch
 
 from .algos import ACA, OFFLINE_ALGOS, ONLINE_ALGOS, SAC, SACConfig, aca_config, aca_group, algo_class
 from .data.buffers import ReplayBuffer, top_n_episodes
-from .data.datasets import load_dataset
+from .data.datasets import load_dataset, reload_dataset
 from .envs import D4RL_REF_SCORES, EnvBatch
 from .runs import RunDir
 from .train.checkpoint import load_checkpoint
@@ -110,7 +110,10 @@ def run_online(algo: str, steps: int, out: str | Path, *, init: str | Path | Non
         raise ValueError("SAC from scratch needs --seeds and --env (or --dataset, for its environment and scores)")
     if dataset is None:
         return _run_scratch(env, seeds, steps, out, device, overrides, settings)
-    ds = load_dataset(dataset, d4rl_dir=d4rl_dir)
+    if init is not None and dataset == init_cfg["dataset"]["name"]:
+        ds = reload_dataset(init_cfg["dataset"])  # exactly the offline run's data
+    else:
+        ds = load_dataset(dataset, d4rl_dir=d4rl_dir)
     data = ds.transitions
     prefill = data.take(np.arange(0))
 

@@ -16,7 +16,8 @@ FAST = {"eval_interval": 50, "eval_episodes": 1, "checkpoint_interval": 50, "pro
 
 
 def offline(out, steps=100, seeds=(0, 1)):
-    return run_offline("sac_ml", "hopper-random", list(seeds), steps, out, overrides=SMALL, settings=FAST)
+    return run_offline("sac_ml", "hopper-random", list(seeds), steps, out, overrides=SMALL, settings=FAST,
+                       size=3000)
 
 
 def test_offline_then_aca_online(minari_root, tmp_path):
@@ -27,7 +28,7 @@ def test_offline_then_aca_online(minari_root, tmp_path):
     for col in ("return", "normalized_score", "critic_loss", "actor_loss", "z_loss", "alpha", "q_mean", "lambda"):
         assert m[col].notna().all(), col
     cfg = json.loads((tmp_path / "off" / "config.json").read_text())
-    assert cfg["dataset"]["source"] == "minari:acalib/hopper/random-v0" and cfg["hyperparameters"]["w"] == 30.0
+    assert cfg["dataset"]["source"] == "minari:acalib/hopper/random-3000-v0" and cfg["hyperparameters"]["w"] == 30.0
 
     on = run_online("aca", 120, tmp_path / "on", init=tmp_path / "off", settings=FAST, overrides={"batch_size": 32})
     m = pd.read_csv(on.metrics_path)
@@ -113,7 +114,7 @@ def test_changed_config_in_same_directory_is_refused(minari_root, tmp_path):
 
 
 def test_cli_end_to_end_and_errors(minari_root, tmp_path, capsys):
-    assert cli.main(["offline", "--algo", "sac_ml", "--dataset", "hopper-random", "--seeds", "0", "--steps", "30",
+    assert cli.main(["offline", "--algo", "sac_ml", "--dataset", "hopper-random", "--size", "3000", "--seeds", "0", "--steps", "30",
                      "--eval-interval", "30", "--eval-episodes", "1", "--out", str(tmp_path / "o"),
                      "--set", "hidden=[16,16]", "--set", "batch_size=16", "--no-progress"]) == 0
     assert (tmp_path / "o" / "done").exists()

@@ -54,8 +54,16 @@ def parse_name(name: str) -> tuple[str, str]:
     return env, level
 
 
-def generated_id(env: str, level: str) -> str:
-    return f"acalib/{env}/{level}-v0"
+DEFAULT_SIZE = 1_000_000
+
+
+def generated_id(env: str, level: str, size: int | None = None) -> str:
+    """``acalib/<env>/<level>-v0`` at the default size, ``acalib/<env>/<level>-<size>-v0`` otherwise."""
+    if size is None or size == DEFAULT_SIZE:
+        return f"acalib/{env}/{level}-v0"
+    if size <= 0:
+        raise ValueError(f"dataset size must be positive, got {size}")
+    return f"acalib/{env}/{level}-{size}-v0"
 
 
 def load_dataset(name: str, d4rl_dir: str | None = None, size: int | None = None) -> Dataset:
@@ -74,13 +82,13 @@ def load_dataset(name: str, d4rl_dir: str | None = None, size: int | None = None
             raise FileNotFoundError(f"D4RL directory {d4rl_dir} has no file {path.name}")
         lo, hi = D4RL_REF_SCORES[env]
         return Dataset(f"{env}-{level}", env, level, read_d4rl_hdf5(path), lo, hi, f"d4rl:{path}")
-    dataset_id = generated_id(env, level)
+    dataset_id = generated_id(env, level, size)
     if not minari_io.exists(dataset_id):
         build_dataset(env, level, size=size)
     data, meta = minari_io.read(dataset_id)
-    if size is not None and len(data) != size:
-        raise ValueError(f"{dataset_id} holds {len(data)} transitions, {size} were asked for; "
-                         f"delete it (`acalib datasets delete`) or drop --size")
+    if len(data) != (size or DEFAULT_SIZE):
+        raise ValueError(f"{minari_io.dataset_path(dataset_id)} holds {len(data)} transitions, "
+                         f"{size or DEFAULT_SIZE} expected: the dataset is damaged; delete it and build it again")
     return Dataset(f"{env}-{level}", env, level, data, float(meta["ref_min_score"]), float(meta["ref_max_score"]),
                    f"minari:{dataset_id}")
 
@@ -136,10 +144,10 @@ def build_dataset(env: str, level: str, size: int | None = None, seed: int = 0, 
     if level not in GENERATED_LEVELS:
         raise ValueError(f"level {level!r} needs the behaviour-policy zoo, which this version lacks; "
                          f"generated levels: {list(GENERATED_LEVELS)}")
-    dataset_id = generated_id(env, level)
+    dataset_id = generated_id(env, level, size)
     if minari_io.exists(dataset_id):
         return dataset_id
-    size = size or 1_000_000
+    size = size or DEFAULT_SIZE
     data = rollout(env, random_policy(env, seed), size, n_envs, seed)
     lo, hi = D4RL_REF_SCORES[env]  # until the zoo provides this environment's own reference returns
     minari_io.write(dataset_id, data, env_id(env), lo, hi, algorithm="acalib random-init policy",
@@ -162,3 +170,13 @@ def list_datasets() -> list[dict]:
                 status = "needs the behaviour-policy zoo"
             rows.append({"name": f"{env}-{level}", "status": status})
     return rows
+
+
+def reload_dataset(described: dict) -> Dataset:
+    """The dataset a run used, from the ``describe()`` record in its config."""
+    source = described["source"]
+    if source.startswith("d4rl:"):
+        return load_dataset(described["name"], d4rl_dir=str(Path(source[5:]).parent))
+    if source.startswith("minari:acalib/"):
+        return load_dataset(described["name"], size=described["size"])
+    return load_dataset(source.removeprefix("minari:"))

@@ -95,6 +95,9 @@ def read(dataset_id: str) -> tuple[Transitions, dict]:
     for ep in ds.iterate_episodes():
         obs = np.asarray(ep.observations)
         n = len(ep.actions)
+        if len(obs) != n + 1:
+            raise ValueError(f"Minari dataset {dataset_id!r} is corrupt: episode {ep.id} has {len(obs)} "
+                             f"observations for {n} actions (expected {n + 1})")
         parts["observations"].append(obs[:-1])
         parts["next_observations"].append(obs[1:])
         parts["actions"].append(np.asarray(ep.actions))
@@ -104,7 +107,6 @@ def read(dataset_id: str) -> tuple[Transitions, dict]:
         timeout = np.asarray(ep.truncations, bool) & ~term
         timeout[-1] = timeout[-1] or not term[-1]  # every Minari episode ends where it is stored
         parts["timeouts"].append(timeout)
-        assert len(obs) == n + 1
     data = Transitions(**{k: np.concatenate(v) for k, v in parts.items()})
     meta = dict(ds.storage.metadata)
     return data, meta
