@@ -33,14 +33,14 @@ def synthetic_data(n: int = 20_000, seed: int = 0) -> Transitions:
                        rng.standard_normal((n, OBS_DIM)), np.zeros(n, bool), ends)
 
 
-def make_agent(algo: str, seeds: list[int], device: str):
+def make_agent(algo: str, seeds: list[int], device: str, cuda_graph: bool = False):
     if algo == "sac":
-        return SAC(SACConfig(), OBS_DIM, ACT_DIM, seeds, device)
-    offline = SACML(SACMLConfig(), OBS_DIM, ACT_DIM, seeds, device)
+        return SAC(SACConfig(), OBS_DIM, ACT_DIM, seeds, device, cuda_graph)
+    offline = SACML(SACMLConfig(), OBS_DIM, ACT_DIM, seeds, device, cuda_graph and algo == "sac_ml")
     if algo == "sac_ml":
         return offline
     if algo == "aca":
-        return ACA.from_offline(offline, aca_config("medium", base=offline.config))
+        return ACA.from_offline(offline, aca_config("medium", base=offline.config), cuda_graph)
     raise ValueError(f"unknown bench algorithm {algo!r}; valid: ['aca', 'sac', 'sac_ml']")
 
 
@@ -49,9 +49,9 @@ def sync(device: str) -> None:
         torch.cuda.synchronize()
 
 
-def time_updates(algo: str, runs: int, device: str, updates: int, warmup: int = 20) -> float:
+def time_updates(algo: str, runs: int, device: str, updates: int, warmup: int = 20, cuda_graph: bool = False) -> float:
     """Seconds per batched update (all ``runs`` seeds advance one step)."""
-    agent = make_agent(algo, list(range(runs)), device)
+    agent = make_agent(algo, list(range(runs)), device, cuda_graph)
     buffer = ReplayBuffer.from_transitions(synthetic_data(), runs, device)
     for _ in range(warmup):
         agent.update(buffer.sample(BATCH, agent.data_generators))
@@ -117,16 +117,18 @@ def main(args) -> dict:
     name = torch.cuda.get_device_name() if device.startswith("cuda") else f"CPU, {torch.get_num_threads()} threads"
     print(f"acalib bench on {device} ({name}), torch {torch.__version__}, batch {BATCH}, obs {OBS_DIM}, act {ACT_DIM}")
     results = {"device": device, "device_name": name, "torch": torch.__version__, "rows": []}
-    print(f"{'algo':8s} {'seeds':>5s} {'ms/update':>10s} {'updates/s/seed':>15s} {'seed-updates/s':>15s}")
+    print(f"{'algo':8s} {'mode':>6s} {'seeds':>5s} {'ms/update':>10s} {'updates/s/seed':>15s} {'seed-updates/s':>15s}")
+    modes = ["eager", "graph"] if getattr(args, "cuda_graph", False) else ["eager"]
     for algo in algos:
-        for s in seed_counts:
-            dt = time_updates(algo, s, device, args.updates)
-            row = {"algo": algo, "seeds": s, "ms_per_update": 1e3 * dt, "updates_per_s_per_seed": 1 / dt,
-                   "seed_updates_per_s": s / dt}
-            results["rows"].append(row)
-            print(f"{algo:8s} {s:5d} {1e3 * dt:10.2f} {1 / dt:15.1f} {s / dt:15.1f}")
+        for mode in modes:
+            for s in seed_counts:
+                dt = time_updates(algo, s, device, args.updates, cuda_graph=mode == "graph")
+                row = {"algo": algo, "mode": mode, "seeds": s, "ms_per_update": 1e3 * dt,
+                       "updates_per_s_per_seed": 1 / dt, "seed_updates_per_s": s / dt}
+                results["rows"].append(row)
+                print(f"{algo:8s} {mode:>6s} {s:5d} {1e3 * dt:10.2f} {1 / dt:15.1f} {s / dt:15.1f}")
     floor = matmul_floor(1, device)
-    sac1 = next((r for r in results["rows"] if r["algo"] == "sac" and r["seeds"] == 1), None)
+    sac1 = next((r for r in results["rows"] if r["algo"] == "sac" and r["seeds"] == 1 and r["mode"] == "eager"), None)
     results["sac_matmul_floor_ms"] = 1e3 * floor
     line = f"SAC matrix-multiply floor (1 seed): {1e3 * floor:.2f} ms"
     if sac1:

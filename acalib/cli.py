@@ -26,6 +26,7 @@ def add_loop_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--steps", type=int, required=True, help="gradient steps (offline) or environment steps (online)")
     p.add_argument("--out", required=True, help="run directory (an unfinished run there is resumed)")
     p.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto (default: cpu)")
+    p.add_argument("--cuda-graph", action="store_true", help="replay each update as one CUDA graph (GPU only)")
     p.add_argument("--eval-interval", type=int, default=1000)
     p.add_argument("--eval-episodes", type=int, default=10)
     p.add_argument("--checkpoint-interval", type=int, default=10_000)
@@ -68,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seeds", default="1,5", help="numbers of seeds to batch (default: 1,5)")
     p.add_argument("--algos", default="sac,sac_ml,aca")
     p.add_argument("--updates", type=int, default=200)
+    p.add_argument("--cuda-graph", action="store_true", help="also time the CUDA-graph update (GPU only)")
     p.add_argument("--d3rlpy-python", help="python of a venv with d3rlpy 2.8.1: compare, alternating runs")
     p.add_argument("--rounds", type=int, default=3, help="alternating rounds when comparing")
     p.add_argument("--json", help="also write the results here")
@@ -99,7 +101,8 @@ def main(argv: list[str] | None = None) -> int:
             from .experiment import run_offline
             run = run_offline(args.algo, args.dataset, parse_seeds(args.seeds), args.steps, args.out,
                               device=args.device, overrides=parse_overrides(args.set),
-                              settings=loop_settings(args), size=args.size, d4rl_dir=args.d4rl_dir)
+                              settings=loop_settings(args), size=args.size, d4rl_dir=args.d4rl_dir,
+                              cuda_graph=args.cuda_graph)
             print(f"offline run finished: {run.path}")
         elif args.command == "online":
             from .experiment import run_online
@@ -107,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
                              env=args.env, seeds=parse_seeds(args.seeds) if args.seeds else None,
                              device=args.device,
                              overrides=parse_overrides(args.set), settings=loop_settings(args),
-                             d4rl_dir=args.d4rl_dir)
+                             d4rl_dir=args.d4rl_dir, cuda_graph=args.cuda_graph)
             print(f"online run finished: {run.path}")
         elif args.command == "reproduce":
             from .reproduce import reproduce

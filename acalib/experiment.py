@@ -43,7 +43,7 @@ def check_dims(what: str, have: tuple[int, int], env: str) -> None:
 
 def run_offline(algo: str, dataset: str, seeds: list[int], steps: int, out: str | Path, *,
                 device: str = "cpu", overrides: dict | None = None, settings: dict | None = None,
-                size: int | None = None, d4rl_dir: str | None = None) -> RunDir:
+                size: int | None = None, d4rl_dir: str | None = None, cuda_graph: bool = False) -> RunDir:
     """Train ``algo`` offline on ``dataset`` for every seed at once; resumes an unfinished run."""
     cls = algo_class(algo, OFFLINE_ALGOS)
     device = resolve_device(device)
@@ -59,7 +59,7 @@ def run_offline(algo: str, dataset: str, seeds: list[int], steps: int, out: str 
         return run
     data = ds.transitions
     check_dims(f"dataset {ds.name}", (data.obs_dim, data.act_dim), ds.env)
-    agent = cls(config, data.obs_dim, data.act_dim, seeds, device)
+    agent = cls(config, data.obs_dim, data.act_dim, seeds, device, cuda_graph=cuda_graph)
     buffer = ReplayBuffer.from_transitions(data, len(seeds), device)
     train_offline(agent, buffer, run, ds.env, (ds.ref_min, ds.ref_max), loop, resume=resume)
     return run
@@ -84,8 +84,8 @@ def load_offline_agent(init: str | Path, device: str):
 
 def run_online(algo: str, steps: int, out: str | Path, *, init: str | Path | None = None,
                dataset: str | None = None, env: str | None = None, seeds: list[int] | None = None,
-               device: str = "cpu",
-               overrides: dict | None = None, settings: dict | None = None, d4rl_dir: str | None = None) -> RunDir:
+               device: str = "cpu", overrides: dict | None = None, settings: dict | None = None,
+               d4rl_dir: str | None = None, cuda_graph: bool = False) -> RunDir:
     """Online fine-tuning from an offline run (``init``), or SAC from scratch on ``dataset``'s environment.
 
     aca: alignment from the offline Z(s), buffer seeded with the top-N offline episodes.
@@ -109,7 +109,7 @@ def run_online(algo: str, steps: int, out: str | Path, *, init: str | Path | Non
     if seeds is None or (dataset is None and env is None):
         raise ValueError("SAC from scratch needs --seeds and --env (or --dataset, for its environment and scores)")
     if dataset is None:
-        return _run_scratch(env, seeds, steps, out, device, overrides, settings)
+        return _run_scratch(env, seeds, steps, out, device, overrides, settings, cuda_graph)
     if init is not None and dataset == init_cfg["dataset"]["name"]:
         ds = reload_dataset(init_cfg["dataset"])  # exactly the offline run's data
     else:
@@ -120,16 +120,16 @@ def run_online(algo: str, steps: int, out: str | Path, *, init: str | Path | Non
     if algo == "aca":
         group = aca_group(ds.name)
         config = aca_config(group, base=offline.config, **overrides)
-        agent = ACA.from_offline(offline, config)
+        agent = ACA.from_offline(offline, config, cuda_graph)
         prefill = top_n_episodes(data, config.n_trajs)
     elif init is not None:
         base = {f.name: getattr(offline.config, f.name) for f in fields(SACConfig)}
         config = SACConfig.from_dict({**base, **overrides})
-        agent = SAC.from_offline(offline, config)
+        agent = SAC.from_offline(offline, config, cuda_graph)
         prefill = data  # SAC->SAC: every offline transition in the buffer
     else:
         config = SACConfig.from_dict(overrides)
-        agent = SAC(config, data.obs_dim, data.act_dim, seeds, device)
+        agent = SAC(config, data.obs_dim, data.act_dim, seeds, device, cuda_graph)
     check_dims("agent", (agent.obs_dim, agent.act_dim), ds.env)
 
     loop = LoopSettings(steps=steps, **(settings or {}))
@@ -151,7 +151,7 @@ def run_online(algo: str, steps: int, out: str | Path, *, init: str | Path | Non
 
 
 def _run_scratch(env: str, seeds: list[int], steps: int, out, device: str, overrides: dict,
-                 settings: dict | None) -> RunDir:
+                 settings: dict | None, cuda_graph: bool) -> RunDir:
     """SAC from scratch on an environment, with no dataset at all."""
     obs_dim, act_dim = env_dims(env)
     config = SACConfig.from_dict(overrides)
@@ -166,7 +166,7 @@ def _run_scratch(env: str, seeds: list[int], steps: int, out, device: str, overr
                                                                  "checkpoint_interval", "policy_snapshots")}})
     if run.done:
         return run
-    agent = SAC(config, obs_dim, act_dim, seeds, device)
+    agent = SAC(config, obs_dim, act_dim, seeds, device, cuda_graph)
     buffer = ReplayBuffer(len(seeds), min(ONLINE_BUFFER_SIZE, steps), obs_dim, act_dim, device)
     train_online(agent, buffer, run, env, ref, loop, resume=resume)
     return run

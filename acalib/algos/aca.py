@@ -95,19 +95,21 @@ class ACA(SAC):
     name = "aca"
     config_cls = ACAConfig
 
-    def __init__(self, config: ACAConfig, obs_dim: int, act_dim: int, seeds: list[int], device: str = "cpu"):
-        super().__init__(config, obs_dim, act_dim, seeds, device)
+    def __init__(self, config: ACAConfig, obs_dim: int, act_dim: int, seeds: list[int], device: str = "cpu",
+                 cuda_graph: bool = False):
+        super().__init__(config, obs_dim, act_dim, seeds, device, cuda_graph)
         if config.k_schedule not in A.K_SCHEDULES:
             raise ValueError(f"unknown k_schedule {config.k_schedule!r}; valid: {A.K_SCHEDULES}")
         self.reference = copy.deepcopy(self.actor).requires_grad_(False)
+        self._k = torch.zeros((), device=self.device)  # this step's k, set before each update
 
     @classmethod
-    def from_offline(cls, offline, config: ACAConfig) -> "ACA":
+    def from_offline(cls, offline, config: ACAConfig, cuda_graph: bool = False) -> "ACA":
         """Actor-critic alignment (Algorithm 2) from a trained agent that has a ``baseline`` Z(s)."""
         if not hasattr(offline, "baseline"):
             raise ValueError(f"ACA needs an offline run with a Z(s) baseline (sac_ml, or cql with --fit-baseline); "
                              f"got {offline.name!r}")
-        agent = cls(config, offline.obs_dim, offline.act_dim, offline.seeds, str(offline.device))
+        agent = cls(config, offline.obs_dim, offline.act_dim, offline.seeds, str(offline.device), cuda_graph)
         with torch.no_grad():
             agent.actor.load_state_dict(offline.actor.state_dict())
             agent.reference.load_state_dict(offline.actor.state_dict())
@@ -135,16 +137,19 @@ class ACA(SAC):
         mean, log_std, bound = terms
         return A.beta_clip(self.reference.log_prob_under(mean, log_std, action), bound)
 
-    def update(self, batch: Batch) -> dict[str, Tensor]:
-        cfg, k = self.config, self.k
-        _, _, pi_action, log_pi = self.sample_policy(batch.obs)
+    def before_update(self) -> None:
+        self._k.fill_(self.k)
+
+    def _update(self, batch: Batch, noise: Tensor) -> dict[str, Tensor]:
+        cfg, k = self.config, self._k
+        _, _, pi_action, log_pi = self.sample_policy(batch.obs, noise[0])
         temp_loss, alpha = self.temperature_step(log_pi)
 
         b = batch.obs.shape[1]
         ref = self.reference_terms(torch.cat([batch.obs, batch.next_obs], dim=1))  # one pi0 pass for s and s'
         ref_s = tuple(t[:, :b] for t in ref)
         ref_next = tuple(t[:, b:] for t in ref)
-        next_action, next_log_pi = self.next_sample(batch.next_obs)
+        next_action, next_log_pi = self.next_sample(batch.next_obs, noise[1])
         with torch.no_grad():
             target = A.aca_critic_target(batch.rewards, batch.terminals, self.critic_target(batch.next_obs, next_action),
                                          self.clipped_log_pi0(ref_next, next_action), next_log_pi, alpha, k,
@@ -160,7 +165,6 @@ class ACA(SAC):
         self.optimize("actor", actor_loss, clip=cfg.actor_grad_clip)
 
         polyak_update(self.critic_target, self.critic, cfg.tau)
-        self.step += 1
         return {"critic_loss": critic_loss.detach(), "actor_loss": actor_loss.detach(),
                 "temp_loss": temp_loss.detach(), "alpha": alpha, "entropy": -log_pi.detach().mean(-1),
-                "k": torch.full_like(alpha, k), "clipped_log_pi0": clipped_pi.detach().mean(-1), **stats}
+                "k": k.expand_as(alpha).clone(), "clipped_log_pi0": clipped_pi.detach().mean(-1), **stats}

@@ -56,11 +56,16 @@ class Agent(nn.Module):
     name = "agent"
     config_cls = SACConfig
 
-    def __init__(self, config, obs_dim: int, act_dim: int, seeds: list[int], device: str = "cpu"):
+    def __init__(self, config, obs_dim: int, act_dim: int, seeds: list[int], device: str = "cpu",
+                 cuda_graph: bool = False):
         super().__init__()
         self.config, self.obs_dim, self.act_dim = config, obs_dim, act_dim
         self.seeds, self.runs = list(seeds), len(seeds)
         self.device = torch.device(device)
+        if cuda_graph and self.device.type != "cuda":
+            raise ValueError(f"cuda_graph needs a CUDA device, got {device!r}")
+        self.cuda_graph = cuda_graph
+        self._graph = None
         self.noise_generators = seeding.generators(self.seeds, "noise", self.device)
         self.data_generators = seeding.generators(self.seeds, "data", self.device)
         self.step = 0
@@ -70,7 +75,8 @@ class Agent(nn.Module):
         return seeding.generators(self.seeds, "init")
 
     def adam(self, params, lr: float) -> torch.optim.Adam:
-        return torch.optim.Adam(params, lr=lr, betas=self.config.adam_betas, eps=self.config.adam_eps, fused=True)
+        return torch.optim.Adam(params, lr=lr, betas=self.config.adam_betas, eps=self.config.adam_eps, fused=True,
+                                capturable=self.cuda_graph)
 
     def load_optimizer_state(self, name: str, state: dict) -> None:
         """Adam moments and step counts from ``state``, keeping this agent's learning rate."""
@@ -83,6 +89,60 @@ class Agent(nn.Module):
     def noise(self, batch: int) -> Tensor:
         """Per-run N(0, 1) of shape (runs, batch, act_dim)."""
         return seeding.normal(self.noise_generators, (batch, self.act_dim), self.device)
+
+    # -- one update ----------------------------------------------------------------------
+    def update(self, batch: Batch) -> dict[str, Tensor]:
+        """One gradient step for every run; returns per-run statistics (R,).
+
+        The random numbers (policy noise at s and at s', from each run's own stream) are drawn
+        here, so ``_update`` is a pure tensor program: replayable as one CUDA graph.
+        """
+        noise = torch.stack([self.noise(batch.obs.shape[1]), self.noise(batch.obs.shape[1])])
+        self.before_update()
+        stats = self._replay(batch, noise) if self.cuda_graph else self._update(batch, noise)
+        self.step += 1
+        return stats
+
+    def before_update(self) -> None:
+        """Per-step values set outside the update program (ACA's k)."""
+
+    def _update(self, batch: Batch, noise: Tensor) -> dict[str, Tensor]:
+        raise NotImplementedError
+
+    def _replay(self, batch: Batch, noise: Tensor) -> dict[str, Tensor]:
+        if self._graph is None:
+            self._capture(batch, noise)
+        for static, value in zip(self._static_inputs, (*batch, noise)):
+            static.copy_(value)
+        self._graph.replay()
+        return self._static_stats
+
+    def _capture(self, batch: Batch, noise: Tensor) -> None:
+        """Record ``_update`` as a CUDA graph. The warm-up steps it needs are undone afterwards,
+        so capturing changes no weight, optimiser state or random stream."""
+        self._static_inputs = [t.clone() for t in (*batch, noise)]
+        args = (Batch(*self._static_inputs[:5]), self._static_inputs[5])
+        weights = {k: v.clone() for k, v in self.state_dict().items()}
+        moments = {name: {p: {k: v.clone() for k, v in st.items()} for p, st in opt.state.items()}
+                   for name, opt in self.optimizers.items()}
+        side = torch.cuda.Stream()
+        side.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(side):
+            for _ in range(3):
+                self._update(*args)
+        torch.cuda.current_stream().wait_stream(side)
+        with torch.no_grad():
+            for k, v in self.state_dict().items():
+                v.copy_(weights[k])
+            for name, opt in self.optimizers.items():
+                for p, st in opt.state.items():
+                    before = moments[name].get(p)
+                    for k, v in st.items():
+                        if torch.is_tensor(v):
+                            v.copy_(before[k]) if before is not None else v.zero_()
+        self._graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(self._graph):
+            self._static_stats = self._update(*args)
 
     def optimize(self, name: str, loss: Tensor, clip: float | None = None) -> None:
         """One optimiser step on the sum of per-run losses (each run gets its own gradient)."""
@@ -158,8 +218,9 @@ class SAC(Agent):
     name = "sac"
     config_cls = SACConfig
 
-    def __init__(self, config: SACConfig, obs_dim: int, act_dim: int, seeds: list[int], device: str = "cpu"):
-        super().__init__(config, obs_dim, act_dim, seeds, device)
+    def __init__(self, config: SACConfig, obs_dim: int, act_dim: int, seeds: list[int], device: str = "cpu",
+                 cuda_graph: bool = False):
+        super().__init__(config, obs_dim, act_dim, seeds, device, cuda_graph)
         gens = self.init_generators()
         self.actor = make_policy(config.policy, obs_dim, act_dim, config.hidden, gens)
         self.critic = QEnsemble(obs_dim, act_dim, config.hidden, gens, n=config.n_critics)
@@ -174,10 +235,10 @@ class SAC(Agent):
         }
 
     @classmethod
-    def from_offline(cls, offline: "SAC", config: SACConfig) -> "SAC":
+    def from_offline(cls, offline: "SAC", config: SACConfig, cuda_graph: bool = False) -> "SAC":
         """SAC->SAC / CQL->SAC transfer: the offline actor, critics, target critics, alpha and
         optimiser states carry over unchanged (paper App. E.3)."""
-        agent = cls(config, offline.obs_dim, offline.act_dim, offline.seeds, str(offline.device))
+        agent = cls(config, offline.obs_dim, offline.act_dim, offline.seeds, str(offline.device), cuda_graph)
         with torch.no_grad():
             for name in ("actor", "critic", "critic_target"):
                 getattr(agent, name).load_state_dict(getattr(offline, name).state_dict())
@@ -190,10 +251,10 @@ class SAC(Agent):
     def alpha(self) -> Tensor:
         return self.log_alpha.detach().exp()
 
-    def sample_policy(self, obs: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    def sample_policy(self, obs: Tensor, noise: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
         """mean, log_std, a ~ pi(.|s) (reparameterised) and log pi(a|s)."""
         mean, log_std = self.actor.distribution(obs)
-        action, log_pi = self.actor.rsample(mean, log_std, self.noise(obs.shape[1]))
+        action, log_pi = self.actor.rsample(mean, log_std, noise)
         return mean, log_std, action, log_pi
 
     def temperature_step(self, log_pi: Tensor) -> tuple[Tensor, Tensor]:
@@ -203,17 +264,17 @@ class SAC(Agent):
         return loss, self.alpha
 
     @torch.no_grad()
-    def next_sample(self, next_obs: Tensor) -> tuple[Tensor, Tensor]:
+    def next_sample(self, next_obs: Tensor, noise: Tensor) -> tuple[Tensor, Tensor]:
         """a' ~ pi(.|s') and log pi(a'|s') for the Bellman targets."""
         mean, log_std = self.actor.distribution(next_obs)
-        return self.actor.rsample(mean, log_std, self.noise(next_obs.shape[1]))
+        return self.actor.rsample(mean, log_std, noise)
 
-    def update(self, batch: Batch) -> dict[str, Tensor]:
-        """One SAC gradient step for every run. Returns per-run statistics (R,)."""
-        _, _, pi_action, log_pi = self.sample_policy(batch.obs)
+    def _update(self, batch: Batch, noise: Tensor) -> dict[str, Tensor]:
+        """SAC: temperature -> critic -> actor -> Polyak. ``noise`` (2, R, B, A): at s, at s'."""
+        _, _, pi_action, log_pi = self.sample_policy(batch.obs, noise[0])
         temp_loss, alpha = self.temperature_step(log_pi)
 
-        next_action, next_log_pi = self.next_sample(batch.next_obs)
+        next_action, next_log_pi = self.next_sample(batch.next_obs, noise[1])
         with torch.no_grad():
             next_q = self.critic_target(batch.next_obs, next_action)
             target = L.sac_critic_target(batch.rewards, batch.terminals, next_q, next_log_pi, alpha, self.config.gamma)
@@ -225,6 +286,5 @@ class SAC(Agent):
         self.optimize("actor", actor_loss, clip=self.config.actor_grad_clip)
 
         polyak_update(self.critic_target, self.critic, self.config.tau)
-        self.step += 1
         return {"critic_loss": critic_loss.detach(), "actor_loss": actor_loss.detach(),
                 "temp_loss": temp_loss.detach(), "alpha": alpha, "entropy": -log_pi.detach().mean(-1), **stats}

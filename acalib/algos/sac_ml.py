@@ -35,20 +35,21 @@ class SACML(SAC):
     name = "sac_ml"
     config_cls = SACMLConfig
 
-    def __init__(self, config: SACMLConfig, obs_dim: int, act_dim: int, seeds: list[int], device: str = "cpu"):
-        super().__init__(config, obs_dim, act_dim, seeds, device)
+    def __init__(self, config: SACMLConfig, obs_dim: int, act_dim: int, seeds: list[int], device: str = "cpu",
+                 cuda_graph: bool = False):
+        super().__init__(config, obs_dim, act_dim, seeds, device, cuda_graph)
         if config.z_target not in L.Z_TARGETS:
             raise ValueError(f"unknown z_target {config.z_target!r}; valid: {L.Z_TARGETS}")
         self.baseline = VEnsemble(obs_dim, config.hidden, seeding.generators(self.seeds, "init_baseline"),
                                   n=config.n_baselines).to(self.device)
         self.optimizers["baseline"] = self.adam(self.baseline.parameters(), config.z_lr)
 
-    def update(self, batch: Batch) -> dict[str, Tensor]:
+    def _update(self, batch: Batch, noise: Tensor) -> dict[str, Tensor]:
         cfg = self.config
-        mean, log_std, pi_action, log_pi = self.sample_policy(batch.obs)
+        mean, log_std, pi_action, log_pi = self.sample_policy(batch.obs, noise[0])
         temp_loss, alpha = self.temperature_step(log_pi)
 
-        next_action, next_log_pi = self.next_sample(batch.next_obs)
+        next_action, next_log_pi = self.next_sample(batch.next_obs, noise[1])
         with torch.no_grad():
             next_q = self.critic_target(batch.next_obs, next_action)
             target = L.sac_critic_target(batch.rewards, batch.terminals, next_q, next_log_pi, alpha, cfg.gamma)
@@ -67,7 +68,6 @@ class SACML(SAC):
         self.optimize("actor", actor_loss, clip=cfg.actor_grad_clip)
 
         polyak_update(self.critic_target, self.critic, cfg.tau)
-        self.step += 1
         return {"critic_loss": critic_loss.detach(), "actor_loss": actor_loss.detach(), "z_loss": z_loss.detach(),
                 "temp_loss": temp_loss.detach(), "alpha": alpha, "entropy": -log_pi.detach().mean(-1),
                 **stats, **z_stats, **ml_stats}

@@ -36,7 +36,7 @@ def beta_clip(log_pi0: Tensor, bound: Tensor) -> Tensor:
     return F.softplus(log_pi0 - bound) + bound
 
 
-def aligned_q(r_values: Tensor, clipped_log_pi0: Tensor, k: float) -> Tensor:
+def aligned_q(r_values: Tensor, clipped_log_pi0: Tensor, k: float | Tensor) -> Tensor:
     """Eq. (14)/(19), official form: Q_i(s,a) = R_i(s,a) + k * clip_beta(log pi0(a|s)).
 
     k multiplies the whole clipped term including C_beta (official code). Eq. (18) in the
@@ -47,7 +47,7 @@ def aligned_q(r_values: Tensor, clipped_log_pi0: Tensor, k: float) -> Tensor:
 
 
 def aca_critic_target(reward: Tensor, done: Tensor, next_r: Tensor, next_clipped_log_pi0: Tensor,
-                      next_log_pi: Tensor, alpha: Tensor, k: float, gamma: float,
+                      next_log_pi: Tensor, alpha: Tensor, k: float | Tensor, gamma: float,
                       reward_shift: float = 0.0) -> Tensor:
     """Eq. (22): y = r~ + gamma (1-d) [min_j Rbar_j(s',a') + k clip(log pi0(a'|s')) - alpha log pi(a'|s')].
 
