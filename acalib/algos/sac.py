@@ -79,12 +79,13 @@ class Agent(nn.Module):
                                 capturable=self.cuda_graph)
 
     def load_optimizer_state(self, name: str, state: dict) -> None:
-        """Adam moments and step counts from ``state``, keeping this agent's learning rate."""
+        """Adam moments and step counts from ``state``; this agent's own settings (learning rate,
+        capturable for CUDA graphs) are kept."""
         opt = self.optimizers[name]
-        lrs = [g["lr"] for g in opt.param_groups]
+        settings = [{k: v for k, v in g.items() if k != "params"} for g in opt.param_groups]
         opt.load_state_dict(state)
-        for g, lr in zip(opt.param_groups, lrs):
-            g["lr"] = lr
+        for g, own in zip(opt.param_groups, settings):
+            g.update(own)
 
     def noise(self, batch: int) -> Tensor:
         """Per-run N(0, 1) of shape (runs, batch, act_dim)."""
