@@ -34,3 +34,18 @@ def test_graph_replay_matches_eager(transitions, algo):
         torch.testing.assert_close(a, b, atol=1e-4, rtol=1e-4, msg=name)
     for k in s_eager:
         torch.testing.assert_close(s_eager[k], s_graph[k], atol=1e-4, rtol=1e-4, msg=k)
+
+
+@needs_cuda
+def test_cuda_checkpoint_round_trip(tmp_path, transitions):
+    """A CUDA agent's checkpoint (generator states included) loads back onto CUDA."""
+    from acalib.train.checkpoint import load_checkpoint, save_checkpoint
+
+    agent = SAC(SACConfig(hidden=(32, 32)), transitions.obs_dim, transitions.act_dim, [0], "cuda", True)
+    data = ReplayBuffer.from_transitions(transitions, 1, "cuda")
+    agent.update(data.sample(32, agent.data_generators))
+    save_checkpoint(tmp_path / "c.pt", agent.state())
+    twin = SAC(SACConfig(hidden=(32, 32)), transitions.obs_dim, transitions.act_dim, [0], "cuda", True)
+    twin.load_state(load_checkpoint(tmp_path / "c.pt", "cuda"))
+    for (n, a), (_, b) in zip(agent.state_dict().items(), twin.state_dict().items()):
+        assert torch.equal(a, b), n

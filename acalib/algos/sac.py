@@ -188,9 +188,9 @@ class Agent(nn.Module):
         for k, opt in self.optimizers.items():
             opt.load_state_dict(state["optimizers"][k])
         for g, s in zip(self.noise_generators, state["generators"]["noise"]):
-            g.set_state(s)
+            g.set_state(s.cpu())  # generator states are CPU byte tensors, whatever map_location did
         for g, s in zip(self.data_generators, state["generators"]["data"]):
-            g.set_state(s)
+            g.set_state(s.cpu())
         self.step = int(state["step"])
         self.load_extra_state(state["extra"])
 
