@@ -111,9 +111,14 @@ class SquashedGaussianPolicy(nn.Module):
 
     @staticmethod
     def rsample(mean: Tensor, log_std: Tensor, noise: Tensor) -> tuple[Tensor, Tensor]:
-        """Reparameterised action and its log-prob (from the raw pre-tanh value), given N(0,1) ``noise``."""
-        u = mean + log_std.exp() * noise
-        return torch.tanh(u), squashed_log_prob_from_raw(u, mean, log_std)
+        """Reparameterised action and its log-prob (from the raw pre-tanh value), given N(0,1) ``noise``.
+
+        (u - mean) / sigma is the noise itself, so the Gaussian part is -noise^2/2 - log sigma - log(2 pi)/2
+        (what d3rlpy computes from u, with fewer operations on the hot path).
+        """
+        u = torch.addcmul(mean, log_std.exp(), noise)
+        gauss = -0.5 * noise.pow(2) - 0.5 * LOG_2PI - log_std
+        return torch.tanh(u), (gauss - tanh_log_det_jacobian(u)).sum(-1)
 
     def log_prob(self, obs: Tensor, action: Tensor, detach: bool = False) -> Tensor:
         """log pi(a|s) of given actions via clamp(+-0.999999) and atanh."""
