@@ -86,8 +86,21 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("name")
     q.add_argument("--d4rl-dir")
     q = dsub.add_parser("build", help="generate a dataset (Minari, under MINARI_DATASETS_PATH)")
-    q.add_argument("name", help="<env>-<level>")
-    q.add_argument("--size", type=int)
+    q.add_argument("name", help="<env>-<level>, or 'all'")
+    q.add_argument("--size", type=int, help="transitions (default: 1M; medium-replay: its window; medium-expert: 2M)")
+
+    p = sub.add_parser("zoo", help="train or export the behaviour-policy zoo")
+    zsub = p.add_subparsers(dest="action", required=True)
+    q = zsub.add_parser("train", help="SAC from scratch keeping a policy every 10k steps (resumable)")
+    q.add_argument("--env", required=True)
+    q.add_argument("--steps", type=int, default=1_000_000)
+    q.add_argument("--seed", type=int, default=0)
+    q.add_argument("--out", help="run directory (default: runs/zoo/<env>-sac-s<seed>)")
+    q.add_argument("--device", default="cpu")
+    q.add_argument("--cuda-graph", action="store_true")
+    q = zsub.add_parser("export", help="copy the checkpoints the levels need into zoo/<env>/")
+    q.add_argument("--env", required=True)
+    q.add_argument("--run", required=True, help="the zoo training run directory")
     return parser
 
 
@@ -126,8 +139,22 @@ def main(argv: list[str] | None = None) -> int:
             elif args.action == "info":
                 print(json.dumps(D.load_dataset(args.name, d4rl_dir=args.d4rl_dir).describe(), indent=2))
             else:
-                env, level = D.parse_name(args.name)
-                print(D.build_dataset(env, level, size=args.size))
+                names = [r["name"] for r in D.list_datasets()] if args.name == "all" else [args.name]
+                for name in names:
+                    env, level = D.parse_name(name)
+                    print(D.build_dataset(env, level, size=args.size))
+        elif args.command == "zoo":
+            if args.action == "train":
+                from .experiment import run_online
+                out = args.out or f"runs/zoo/{args.env}-sac-s{args.seed}"
+                run = run_online("sac", args.steps, out, env=args.env, seeds=[args.seed], device=args.device,
+                                 cuda_graph=args.cuda_graph,
+                                 settings={"eval_interval": 10_000, "eval_episodes": 10,
+                                           "checkpoint_interval": 10_000, "policy_snapshots": True})
+                print(f"zoo run: {run.path}")
+            else:
+                from .data.zoo import export_zoo
+                print(f"zoo exported: {export_zoo(args.run, args.env)}")
     except NonFiniteLossError as e:
         out = getattr(args, "out", None)
         print(f"acalib: training stopped: {e}; the last good checkpoint is {out}/checkpoints/last.pt "

@@ -6,10 +6,12 @@ The paper used gym's MuJoCo -v2 tasks through D4RL; acalib uses Gymnasium's -v5 
 """
 from __future__ import annotations
 
+import contextlib
 import warnings
 
 import gymnasium as gym
 import numpy as np
+import torch
 
 ENVS = {
     "hopper": "Hopper-v5",
@@ -47,6 +49,19 @@ def make_env(env: str) -> gym.Env:
     if not (np.all(space.low == -1.0) and np.all(space.high == 1.0)):
         e = gym.wrappers.RescaleAction(e, -1.0, 1.0)
     return e
+
+
+@contextlib.contextmanager
+def torch_threads(n: int = 1):
+    """Run a block with ``n`` torch threads: environment-bound loops evaluate a policy on a handful
+    of states per step, where thread start-up costs more than the product (and a busy second core
+    made each such call ~50x slower)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def normalized_score(returns, ref_min: float, ref_max: float):

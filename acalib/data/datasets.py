@@ -9,6 +9,7 @@ Nothing is ever downloaded.
 """
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,12 +17,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..envs import D4RL_REF_SCORES, ENVS, EnvBatch, env_id
+from ..envs import D4RL_REF_SCORES, ENVS, EnvBatch, env_id, torch_threads
 from . import minari_io
 from .buffers import Transitions
+from .zoo import zoo_root
 
 LEVELS = ("random", "medium", "medium-replay", "medium-expert", "expert")
 GENERATED_LEVELS = ("random",)  # levels that need no behaviour-policy zoo
+ZOO_LEVELS = ("medium", "medium-replay", "medium-expert", "expert")
 GENERATOR_VERSION = 1
 
 
@@ -59,7 +62,7 @@ DEFAULT_SIZE = 1_000_000
 
 def generated_id(env: str, level: str, size: int | None = None) -> str:
     """``acalib/<env>/<level>-v0`` at the default size, ``acalib/<env>/<level>-<size>-v0`` otherwise."""
-    if size is None or size == DEFAULT_SIZE:
+    if size is None or size == default_size(env, level):
         return f"acalib/{env}/{level}-v0"
     if size <= 0:
         raise ValueError(f"dataset size must be positive, got {size}")
@@ -86,9 +89,10 @@ def load_dataset(name: str, d4rl_dir: str | None = None, size: int | None = None
     if not minari_io.exists(dataset_id):
         build_dataset(env, level, size=size)
     data, meta = minari_io.read(dataset_id)
-    if len(data) != (size or DEFAULT_SIZE):
+    expected = size or default_size(env, level)
+    if len(data) != expected:
         raise ValueError(f"{minari_io.dataset_path(dataset_id)} holds {len(data)} transitions, "
-                         f"{size or DEFAULT_SIZE} expected: the dataset is damaged; delete it and build it again")
+                         f"{expected} expected: the dataset is damaged; delete it and build it again")
     return Dataset(f"{env}-{level}", env, level, data, float(meta["ref_min_score"]), float(meta["ref_max_score"]),
                    f"minari:{dataset_id}")
 
@@ -96,6 +100,11 @@ def load_dataset(name: str, d4rl_dir: str | None = None, size: int | None = None
 def rollout(env: str, policy, n_transitions: int, n_envs: int, seed: int) -> Transitions:
     """Roll out ``policy(obs (n_envs, obs_dim)) -> actions`` in ``n_envs`` environments until
     ``n_transitions`` are stored; episodes are kept whole in order, time-limit cuts are timeouts."""
+    with torch_threads(1):
+        return _rollout(env, policy, n_transitions, n_envs, seed)
+
+
+def _rollout(env: str, policy, n_transitions: int, n_envs: int, seed: int) -> Transitions:
     envs = EnvBatch(env, n_envs, [seed * 1000 + i for i in range(n_envs)])
     per_env = [{k: [] for k in ("o", "a", "r", "o2", "t", "end")} for _ in range(n_envs)]
     episodes: list[Transitions] = []
@@ -139,20 +148,89 @@ def random_policy(env: str, seed: int):
     return act
 
 
+def default_size(env: str, level: str) -> int:
+    """1M transitions; medium-replay: the length of its window (the medium step); medium-expert: 2M."""
+    if level == "medium-replay":
+        from .zoo import zoo_metadata
+        return int(zoo_metadata(env)["medium_step"])
+    return 2 * DEFAULT_SIZE if level == "medium-expert" else DEFAULT_SIZE
+
+
+def reference_scores(env: str, episodes: int = 100) -> tuple[float, float, str]:
+    """(ref_min, ref_max, source): the random policy's and the zoo expert's mean return over
+    ``episodes`` episodes (random: stochastic actions; expert: the deterministic tanh(mu)),
+    cached in ``zoo/<env>/reference_scores.json``; D4RL's where this environment has no zoo yet."""
+    from .zoo import load_zoo_policy, zoo_metadata
+    try:
+        meta = zoo_metadata(env)
+    except FileNotFoundError:
+        lo, hi = D4RL_REF_SCORES[env]
+        return lo, hi, "d4rl (no zoo for this environment yet)"
+    cache = zoo_root() / env / "reference_scores.json"
+    if cache.is_file():
+        c = json.loads(cache.read_text())
+        return c["ref_min_score"], c["ref_max_score"], c["source"]
+    lo = float(np.mean(episode_returns(env, random_policy(env, 0), episodes)))
+    expert = load_zoo_policy(env, meta["expert_step"])
+    hi = float(np.mean(episode_returns(env, lambda o: torch.tanh(expert.distribution(
+        torch.as_tensor(o).unsqueeze(0))[0])[0].numpy(), episodes)))
+    source = f"acalib zoo: random policy (stochastic) and expert step {meta['expert_step']} (deterministic), " \
+             f"{episodes} episodes each"
+    from ..runs import write_json_atomic
+    write_json_atomic(cache, {"ref_min_score": lo, "ref_max_score": hi, "source": source})
+    return lo, hi, source
+
+
+@torch.no_grad()
+def episode_returns(env: str, policy, episodes: int, n_envs: int = 10, seed: int = 12345) -> list[float]:
+    """Returns of ``episodes`` complete episodes of ``policy``."""
+    envs = EnvBatch(env, n_envs, [seed + i for i in range(n_envs)])
+    returns: list[float] = []
+    while len(returns) < episodes:
+        envs.step(policy(envs.obs))
+        returns = [r for rs in envs.completed_returns for r in rs]
+    envs.close()
+    return returns[:episodes]
+
+
+def level_transitions(env: str, level: str, size: int, seed: int, n_envs: int) -> tuple[Transitions, str]:
+    """Roll out the level's behaviour policies; returns the transitions and a description."""
+    if level == "random":
+        return rollout(env, random_policy(env, seed), size, n_envs, seed), "a randomly initialised policy"
+    if level == "medium-expert":
+        half = size // 2
+        parts = [load_dataset(f"{env}-{lv}", size=n).transitions for lv, n in (("medium", half),
+                                                                              ("expert", size - half))]
+        return Transitions.concatenate(parts), "the medium and expert levels concatenated"
+    from .zoo import as_action_fn, level_policies, load_zoo_policy
+    plan = level_policies(env, level)
+    counts = [int(round(share * size)) for _, share in plan]
+    counts[-1] = size - sum(counts[:-1])
+    parts = [rollout(env, as_action_fn(load_zoo_policy(env, step), seed + i), n, n_envs, seed + i)
+             for i, ((step, _), n) in enumerate(zip(plan, counts)) if n > 0]
+    steps = [step for step, _ in plan]
+    what = (f"zoo checkpoint {steps[0]} (stochastic actions)" if len(steps) == 1 else
+            f"zoo checkpoints {steps} (stochastic actions, {counts[0]} transitions each): a reconstruction "
+            f"of the replay buffer up to the medium checkpoint")
+    return Transitions.concatenate(parts), what
+
+
 def build_dataset(env: str, level: str, size: int | None = None, seed: int = 0, n_envs: int = 10) -> str:
-    """Generate and store ``acalib/<env>/<level>-v0``; returns its id. Idempotent."""
-    if level not in GENERATED_LEVELS:
-        raise ValueError(f"level {level!r} needs the behaviour-policy zoo, which this version lacks; "
-                         f"generated levels: {list(GENERATED_LEVELS)}")
+    """Generate and store ``acalib/<env>/<level>-v0`` (or ``<level>-<size>-v0``); returns its id.
+
+    Idempotent; the Minari dataset appears only once completely written.
+    """
+    if level not in LEVELS:
+        raise ValueError(f"unknown level {level!r}; valid: {list(LEVELS)}")
     dataset_id = generated_id(env, level, size)
     if minari_io.exists(dataset_id):
         return dataset_id
-    size = size or DEFAULT_SIZE
-    data = rollout(env, random_policy(env, seed), size, n_envs, seed)
-    lo, hi = D4RL_REF_SCORES[env]  # until the zoo provides this environment's own reference returns
-    minari_io.write(dataset_id, data, env_id(env), lo, hi, algorithm="acalib random-init policy",
-                    description=f"acalib generator v{GENERATOR_VERSION}: {level} level, {size} transitions, "
-                                f"seed {seed}; reference scores: D4RL's for {env}")
+    size = size or default_size(env, level)
+    data, what = level_transitions(env, level, size, seed, n_envs)
+    lo, hi, ref_source = reference_scores(env)
+    minari_io.write(dataset_id, data, env_id(env), lo, hi, algorithm=f"acalib dataset factory v{GENERATOR_VERSION}",
+                    description=f"{level} level of {env_id(env)}: {len(data)} transitions from {what}; "
+                                f"seed {seed}; reference scores: {ref_source}")
     return dataset_id
 
 
@@ -164,7 +242,7 @@ def list_datasets() -> list[dict]:
             dataset_id = generated_id(env, level)
             if minari_io.exists(dataset_id):
                 status = f"built ({dataset_id})"
-            elif level in GENERATED_LEVELS:
+            elif level in GENERATED_LEVELS or (zoo_root() / env / "metadata.json").is_file():
                 status = "not built (generated on first use)"
             else:
                 status = "needs the behaviour-policy zoo"
@@ -180,3 +258,9 @@ def reload_dataset(described: dict) -> Dataset:
     if source.startswith("minari:acalib/"):
         return load_dataset(described["name"], size=described["size"])
     return load_dataset(source.removeprefix("minari:"))
+
+
+def state_norms(names: list[str], d4rl_dir: str | None = None) -> dict[str, np.ndarray]:
+    """L2 norm of every state of each dataset (the paper's Fig. 9 histograms: random vs medium vs expert)."""
+    return {name: np.linalg.norm(load_dataset(name, d4rl_dir=d4rl_dir).transitions.observations, axis=1)
+            for name in names}

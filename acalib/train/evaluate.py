@@ -7,7 +7,7 @@ import numpy as np
 import torch
 
 from .. import seeding
-from ..envs import make_env
+from ..envs import make_env, torch_threads
 
 
 class Evaluator:
@@ -26,6 +26,10 @@ class Evaluator:
     @torch.no_grad()
     def __call__(self, agent) -> np.ndarray:
         """Undiscounted returns, shape (runs, episodes)."""
+        with torch_threads(1):
+            return self._run(agent)
+
+    def _run(self, agent) -> np.ndarray:
         runs, eps = len(self.seeds), self.episodes
         obs = np.zeros((runs, eps, self.obs_dim), np.float32)
         for r in range(runs):

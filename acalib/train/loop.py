@@ -16,7 +16,7 @@ import torch
 from tqdm.auto import tqdm
 
 from ..data.buffers import ReplayBuffer
-from ..envs import EnvBatch, normalized_score
+from ..envs import EnvBatch, normalized_score, torch_threads
 from ..runs import RunDir
 from .checkpoint import load_checkpoint, save_checkpoint
 from .evaluate import Evaluator
@@ -179,9 +179,10 @@ def train_online(agent, buffer: ReplayBuffer, run: RunDir, env: str, ref: tuple[
     bar = loop.bar(step)
     rollout_sums, rollout_counts = np.zeros(agent.runs), np.zeros(agent.runs)
     while step < settings.steps:
-        obs = torch.as_tensor(envs.obs, device=agent.device)
-        action = agent.act(obs.unsqueeze(1)).squeeze(1)  # (R, A)
-        o, r, o2, term, end = envs.step(action.cpu().numpy())
+        with torch_threads(1):  # acting is a tiny forward pass; the update below uses every thread
+            obs = torch.as_tensor(envs.obs, device=agent.device)
+            action = agent.act(obs.unsqueeze(1)).squeeze(1)  # (R, A)
+            o, r, o2, term, end = envs.step(action.cpu().numpy())
         buffer.add(o, action, r, o2, term, end)
         for i in np.flatnonzero(end):
             rollout_sums[i] += envs.completed_returns[i][-1]

@@ -1,0 +1,140 @@
+"""The behaviour-policy zoo: SAC policies saved along one online training run per environment.
+
+Trained with ``acalib online --algo sac --env <env> --policy-snapshots`` (a policy every checkpoint,
+each with its evaluation return), then exported into ``zoo/<env>/`` by ``export_zoo``: the
+checkpoints the five levels need, in float32, and ``metadata.json`` with every checkpoint's
+step and return, the chosen medium step and how the run was trained.
+
+Level rules (D4RL's definitions, on our own run):
+- expert: the final policy;
+- medium: the first checkpoint whose evaluation return reaches one third of the expert's;
+- medium-replay: every checkpoint from step 0 up to the medium one; each stands for its
+  10k-step window of the replay buffer (a reconstruction: the real buffer mixed the policies
+  between two checkpoints).
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import torch
+
+from .. import seeding
+from ..nets import SquashedGaussianPolicy
+from ..runs import RunDir, write_json_atomic
+from ..train.checkpoint import load_checkpoint, save_checkpoint
+
+ZOO_DIR = Path(__file__).resolve().parent.parent.parent / "zoo"  # committed with the repository
+MEDIUM_FRACTION = 1.0 / 3.0
+
+
+def zoo_root() -> Path:
+    """``ACALIB_ZOO_DIR`` if set, else the repository's ``zoo/``."""
+    return Path(os.environ.get("ACALIB_ZOO_DIR") or ZOO_DIR)
+
+
+def choose_medium(returns: pd.Series, expert_return: float) -> int:
+    """The first step whose return reaches MEDIUM_FRACTION of the expert's (returns indexed by step)."""
+    reached = returns[returns >= MEDIUM_FRACTION * expert_return]
+    if reached.empty:
+        raise ValueError(f"no checkpoint reaches {MEDIUM_FRACTION:.3f} x the expert return {expert_return:.1f}")
+    return int(reached.index[0])
+
+
+def export_zoo(run_path: str | Path, env: str, zoo_dir: str | Path | None = None) -> Path:
+    """Copy what the levels need from a finished (or stopped) SAC run into ``zoo_dir/env``."""
+    run = RunDir(run_path)
+    cfg = run.config()
+    if cfg.get("algo") != "sac" or cfg.get("init") is not None or len(cfg["seeds"]) != 1:
+        raise ValueError(f"{run_path} is not a single-seed SAC-from-scratch run")
+    metrics = pd.read_csv(run.metrics_path).set_index("step")
+    policies = {int(p.stem.split("_")[1]): p for p in sorted((run.path / "policies").glob("step_*.pt"))}
+    if not policies:
+        raise FileNotFoundError(f"{run_path} has no policy snapshots (train with --policy-snapshots)")
+    returns = metrics["return"].loc[[s for s in policies if s in metrics.index]]
+    expert_step = max(policies)
+    expert_return = float(metrics.loc[expert_step, "return"])
+    medium_step = choose_medium(returns, expert_return)
+    keep = sorted({*range(0, medium_step + 1), expert_step} & set(policies) | {0})
+
+    out = Path(zoo_dir or zoo_root()) / env
+    tmp = out.with_name(f".{env}.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    (tmp / "policies").mkdir(parents=True)
+    hidden = tuple(cfg["hyperparameters"]["hidden"])
+    for step in keep:
+        if step == 0 and 0 not in policies:  # the untrained policy: rebuilt from the run's seed
+            obs_dim, act_dim = _dims(load_checkpoint(policies[expert_step])["actor"])
+            actor = SquashedGaussianPolicy(obs_dim, act_dim, hidden, seeding.generators(cfg["seeds"], "init"))
+            state = {"actor": actor.state_dict(), "step": 0}
+        else:
+            state = load_checkpoint(policies[step])
+        save_checkpoint(tmp / "policies" / f"step_{step:07d}.pt", {"actor": state["actor"], "step": step})
+    done = json.loads((run.path / "done").read_text()) if run.done else {}
+    meta = {
+        "env": env, "algorithm": "acalib SAC (paper Table 11 defaults)", "seed": cfg["seeds"][0],
+        "hidden": list(hidden), "trained_steps": int(metrics.index.max()), "planned_steps": cfg["steps"],
+        "wall_time_s": float(metrics["time_s"].max()), "finished": bool(done),
+        "eval_episodes": cfg["loop"]["eval_episodes"],
+        "checkpoints": [{"step": int(s), "return": float(r)} for s, r in metrics["return"].items()],
+        "kept": keep, "expert_step": expert_step, "expert_return": expert_return,
+        "medium_step": medium_step, "medium_return": float(metrics.loc[medium_step, "return"]) if medium_step else None,
+        "medium_rule": f"first checkpoint with return >= {MEDIUM_FRACTION:.4f} x expert return",
+    }
+    write_json_atomic(tmp / "metadata.json", meta)
+    shutil.rmtree(out, ignore_errors=True)
+    tmp.rename(out)
+    return out
+
+
+def _dims(actor_state: dict) -> tuple[int, int]:
+    w0, w_last = actor_state["net.weights.0"], actor_state[f"net.weights.{len([k for k in actor_state if 'weights' in k]) - 1}"]
+    return int(w0.shape[1]), int(w_last.shape[2]) // 2
+
+
+def zoo_metadata(env: str, zoo_dir: str | Path | None = None) -> dict:
+    path = Path(zoo_dir or zoo_root()) / env / "metadata.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"no behaviour-policy zoo for {env!r} at {path.parent}; train one with "
+                                f"`acalib zoo train --env {env}`, then `acalib zoo export --env {env} --run <run dir>`")
+    return json.loads(path.read_text())
+
+
+def load_zoo_policy(env: str, step: int, zoo_dir: str | Path | None = None) -> SquashedGaussianPolicy:
+    meta = zoo_metadata(env, zoo_dir)
+    path = Path(zoo_dir or zoo_root()) / env / "policies" / f"step_{step:07d}.pt"
+    state = load_checkpoint(path)["actor"]
+    obs_dim, act_dim = _dims(state)
+    policy = SquashedGaussianPolicy(obs_dim, act_dim, tuple(meta["hidden"]), seeding.generators([0], "init"))
+    policy.load_state_dict(state)
+    return policy.requires_grad_(False)
+
+
+def level_policies(env: str, level: str, zoo_dir: str | Path | None = None) -> list[tuple[int, float]]:
+    """(zoo step, share of the level's transitions) for the policies a level is rolled out with."""
+    meta = zoo_metadata(env, zoo_dir)
+    if level == "expert":
+        return [(meta["expert_step"], 1.0)]
+    if level == "medium":
+        return [(meta["medium_step"], 1.0)]
+    if level == "medium-replay":
+        steps = [s for s in meta["kept"] if s < max(meta["medium_step"], 1)] or [0]
+        return [(s, 1.0 / len(steps)) for s in steps]
+    raise ValueError(f"level {level!r} is not rolled out from zoo policies; zoo levels: "
+                     f"['expert', 'medium', 'medium-replay']")
+
+
+def as_action_fn(policy: SquashedGaussianPolicy, seed: int):
+    """numpy obs (n, obs_dim) -> stochastic actions (n, act_dim), from the policy's own noise stream."""
+    gen = seeding.generators([seed], "noise")
+
+    @torch.no_grad()
+    def act(obs):
+        mean, log_std = policy.distribution(torch.as_tensor(obs).unsqueeze(0))
+        noise = seeding.normal(gen, tuple(mean.shape[1:]), mean.device)
+        return policy.rsample(mean, log_std, noise)[0][0].numpy()
+
+    return act

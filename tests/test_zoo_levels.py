@@ -1,0 +1,86 @@
+"""The behaviour-policy zoo and the five levels, on a tiny SAC run (seconds, not a real zoo)."""
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from acalib.data import datasets as D
+from acalib.data import minari_io
+from acalib.data.zoo import choose_medium, export_zoo, level_policies, zoo_metadata
+from acalib.experiment import run_online
+
+
+@pytest.fixture(scope="module")
+def tiny_zoo(tmp_path_factory):
+    root = tmp_path_factory.mktemp("zoo")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("ACALIB_ZOO_DIR", str(root / "zoo"))
+    mp.setenv("MINARI_DATASETS_PATH", str(root / "minari"))
+    run = run_online("sac", 300, root / "run", env="hopper", seeds=[0],
+                     overrides={"hidden": [32, 32], "batch_size": 32},
+                     settings={"eval_interval": 100, "eval_episodes": 2, "checkpoint_interval": 100,
+                               "policy_snapshots": True, "progress": False})
+    export_zoo(run.path, "hopper")
+    yield root
+    mp.undo()
+
+
+def test_choose_medium_rule():
+    returns = pd.Series([10.0, 300.0, 900.0, 2000.0, 3000.0], index=[0, 10_000, 20_000, 30_000, 40_000])
+    assert choose_medium(returns, 3000.0) == 30_000  # first return >= 3000 / 3 (900 is not)
+    assert choose_medium(pd.Series([10.0, 1000.0, 3000.0], index=[0, 10, 20]), 3000.0) == 10
+    with pytest.raises(ValueError, match="no checkpoint reaches"):
+        choose_medium(pd.Series([1.0]), 3000.0)
+
+
+def test_export_zoo_metadata(tiny_zoo):
+    meta = zoo_metadata("hopper")
+    metrics = pd.read_csv(tiny_zoo / "run" / "metrics.csv")
+    assert meta["expert_step"] == 300 and meta["trained_steps"] == 300 and meta["seed"] == 0
+    assert [c["step"] for c in meta["checkpoints"]] == metrics["step"].tolist()
+    returns = metrics.set_index("step")["return"]
+    assert meta["medium_step"] == choose_medium(returns.loc[[100, 200, 300]], returns.loc[300])
+    assert 0 in meta["kept"] and 300 in meta["kept"]
+    for step in meta["kept"]:
+        assert (tiny_zoo / "zoo" / "hopper" / "policies" / f"step_{step:07d}.pt").is_file()
+
+
+def test_levels_from_the_zoo(tiny_zoo):
+    meta = zoo_metadata("hopper")
+    medium = D.load_dataset("hopper-medium", size=500)
+    expert = D.load_dataset("hopper-expert", size=400)
+    both = D.load_dataset("hopper-medium-expert", size=900)
+    assert len(medium.transitions) == 500 and len(expert.transitions) == 400
+    # medium-expert is medium and expert concatenated (same seeds, same sizes -> same transitions)
+    np.testing.assert_array_equal(both.transitions.observations[:450],
+                                  D.load_dataset("hopper-medium", size=450).transitions.observations)
+    np.testing.assert_array_equal(both.transitions.observations[450:],
+                                  D.load_dataset("hopper-expert", size=450).transitions.observations)
+    replay = D.load_dataset("hopper-medium-replay")  # default size: the medium step
+    assert len(replay.transitions) == meta["medium_step"]
+    assert [s for s, _ in level_policies("hopper", "medium-replay")] == \
+        [s for s in meta["kept"] if s < meta["medium_step"]]
+    for ds in (medium, expert, both, replay):
+        t = ds.transitions
+        # every time-limit cut is a timeout, never a terminal; episodes end at 1000 steps at most
+        assert not (t.terminals & t.timeouts).any()
+        assert max(e - s for s, e in t.episode_bounds()) <= 1000
+        ref = json.loads((tiny_zoo / "zoo" / "hopper" / "reference_scores.json").read_text())
+        assert (ds.ref_min, ds.ref_max) == (ref["ref_min_score"], ref["ref_max_score"])
+        assert "acalib zoo" in ref["source"]
+
+
+def test_building_is_idempotent(tiny_zoo):
+    first = D.build_dataset("hopper", "medium", size=500)
+    path = minari_io.dataset_path(first) / "data" / "metadata.json"
+    before = path.stat().st_mtime_ns
+    assert D.build_dataset("hopper", "medium", size=500) == first
+    assert path.stat().st_mtime_ns == before
+
+
+def test_missing_zoo_is_explained(tmp_path, monkeypatch):
+    monkeypatch.setenv("ACALIB_ZOO_DIR", str(tmp_path / "empty"))
+    monkeypatch.setenv("MINARI_DATASETS_PATH", str(tmp_path / "minari"))
+    with pytest.raises(FileNotFoundError, match="no behaviour-policy zoo for .walker2d.*acalib zoo train"):
+        D.load_dataset("walker2d-expert", size=100)
