@@ -241,9 +241,10 @@ def q_from_baseline(z: VEnsemble, q: QEnsemble) -> None:
         raise ValueError(f"Z ensemble ({z.runs} runs x {z.n}) does not fit R ({q.runs} runs x {q.n})")
     obs_dim = q.obs_dim
     for i, (wz, bz, wq, bq) in enumerate(zip(z.net.weights, z.net.biases, q.net.weights, q.net.biases)):
+        if (i == 0 and (wz.shape[1] != obs_dim or wz.shape[2] != wq.shape[2])) or (i > 0 and wz.shape != wq.shape):
+            raise ValueError(f"layer {i} of Z has shape {tuple(wz.shape[1:])}, R's has {tuple(wq.shape[1:])}: "
+                             f"the online networks must have the offline run's sizes")
         if i == 0:
-            if wz.shape[1] != obs_dim:
-                raise ValueError(f"Z takes {wz.shape[1]} state dims, R expects {obs_dim}")
             wq[:, :obs_dim].copy_(wz)
             wq[:, obs_dim:].zero_()
         else:

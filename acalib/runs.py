@@ -58,10 +58,10 @@ class RunDir:
 
     def prepare(self, config: dict) -> bool:
         """Create the directory or check it belongs to the same run. Returns True to resume."""
-        config = {**config, "acalib_version": __version__}
+        config = json.loads(json.dumps({**config, "acalib_version": __version__}, default=str))  # as stored
         if self.config_path.is_file():
             old = json.loads(self.config_path.read_text())
-            if _comparable(old) != _comparable(json.loads(json.dumps(config, default=str))):
+            if _comparable(old) != _comparable(config):
                 diff = sorted(k for k in set(old) | set(config) if old.get(k) != config.get(k)
                               and k not in VOLATILE)
                 raise ValueError(f"{self.path} holds a different run (differs in {diff}); choose another --out")

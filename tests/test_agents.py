@@ -85,6 +85,15 @@ def test_alignment_switch(transitions):
     assert aca.optimizers["actor"].state_dict()["state"][0]["step"].item() == 5 + 3
 
 
+def test_aca_config_overrides_are_checked(transitions):
+    assert aca_config("medium", beta=3.0).beta == 3.0
+    with pytest.raises(ValueError, match="unknown ACAConfig fields \\['wobble'\\]"):
+        aca_config("medium", wobble=1)
+    off = SACML(SACMLConfig(**SMALL), transitions.obs_dim, transitions.act_dim, [0])
+    with pytest.raises(ValueError, match="offline run's sizes"):
+        ACA.from_offline(off, aca_config("medium", base=off.config, hidden=[32, 32]))
+
+
 def test_aca_needs_a_baseline(transitions):
     sac = SAC(SACConfig(**SMALL), transitions.obs_dim, transitions.act_dim, [0])
     with pytest.raises(ValueError, match="Z\\(s\\) baseline"):

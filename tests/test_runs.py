@@ -109,8 +109,33 @@ def test_non_finite_loss_stops_and_keeps_last_good_checkpoint(minari_root, tmp_p
 
 def test_changed_config_in_same_directory_is_refused(minari_root, tmp_path):
     offline(tmp_path / "a", steps=50)
-    with pytest.raises(ValueError, match="different run.*steps"):
+    with pytest.raises(ValueError, match=r"different run \(differs in \['steps'\]\)"):
         offline(tmp_path / "a", steps=60)
+
+
+def test_run_killed_before_its_first_checkpoint_starts_clean(minari_root, tmp_path, monkeypatch):
+    real_update = SACML.update
+
+    def killed(self, batch):
+        if self.step == 40:  # after the first evaluation (step 25), before any checkpoint
+            raise KeyboardInterrupt
+        return real_update(self, batch)
+
+    monkeypatch.setattr(SACML, "update", killed)
+    settings = {**FAST, "eval_interval": 25, "checkpoint_interval": 100}
+    with pytest.raises(KeyboardInterrupt):
+        run_offline("sac_ml", "hopper-random", [0], 50, tmp_path / "k", overrides=SMALL, settings=settings, size=3000)
+    monkeypatch.setattr(SACML, "update", real_update)
+    run_offline("sac_ml", "hopper-random", [0], 50, tmp_path / "k", overrides=SMALL, settings=settings, size=3000)
+    assert pd.read_csv(tmp_path / "k/metrics.csv")["step"].tolist() == [25, 50]
+
+
+def test_final_checkpoint_is_restored_if_lost(minari_root, tmp_path):
+    run = offline(tmp_path / "f", steps=50)
+    run.final_checkpoint.unlink()  # as if killed between writing the two files
+    (run.path / "done").unlink()
+    offline(tmp_path / "f", steps=50)
+    assert run.final_checkpoint.is_file() and run.done
 
 
 def test_cli_end_to_end_and_errors(minari_root, tmp_path, capsys):

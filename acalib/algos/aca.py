@@ -81,12 +81,12 @@ def aca_config(group: str, base: SACConfig | None = None, **overrides) -> ACACon
         raise ValueError(f"unknown ACA group {group!r}; valid: {sorted(ACA_GROUPS)}")
     g = ACA_GROUPS[group]
     shared = {} if base is None else {k: getattr(base, k) for k in ("hidden", "n_critics", "policy",
-                                                                    "adam_betas", "adam_eps")}
+                                                                    "temperature_form", "adam_betas", "adam_eps")}
     config = ACAConfig(**shared, beta=g.beta, n_trajs=g.n_trajs, k0=g.k0, k_horizon=g.k_horizon, k_min=g.k_min,
                        target_entropy_scale=g.target_entropy_scale, reward_shift=g.reward_shift)
     if base is None:
         config = replace(config, policy=g.policy)
-    return replace(config, **overrides)
+    return ACAConfig.from_dict({**config.to_dict(), **overrides})
 
 
 class ACA(SAC):
@@ -107,8 +107,12 @@ class ACA(SAC):
     def from_offline(cls, offline, config: ACAConfig, cuda_graph: bool = False) -> "ACA":
         """Actor-critic alignment (Algorithm 2) from a trained agent that has a ``baseline`` Z(s)."""
         if not hasattr(offline, "baseline"):
-            raise ValueError(f"ACA needs an offline run with a Z(s) baseline (sac_ml, or cql with --fit-baseline); "
+            raise ValueError(f"ACA needs an offline run with a Z(s) baseline (make one with --algo sac_ml); "
                              f"got {offline.name!r}")
+        for key in ("hidden", "n_critics", "policy"):
+            if getattr(config, key) != getattr(offline.config, key):
+                raise ValueError(f"online {key}={getattr(config, key)!r} differs from the offline run's "
+                                 f"{getattr(offline.config, key)!r}: the online networks must have the offline run's sizes")
         agent = cls(config, offline.obs_dim, offline.act_dim, offline.seeds, str(offline.device), cuda_graph)
         with torch.no_grad():
             agent.actor.load_state_dict(offline.actor.state_dict())

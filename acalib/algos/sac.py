@@ -185,8 +185,8 @@ class Agent(nn.Module):
     def load_state(self, state: dict) -> None:
         check_compatible(state, self.name, self.obs_dim, self.act_dim, self.seeds)
         self.load_state_dict(state["weights"])
-        for k, opt in self.optimizers.items():
-            opt.load_state_dict(state["optimizers"][k])
+        for k in self.optimizers:
+            self.load_optimizer_state(k, state["optimizers"][k])
         for g, s in zip(self.noise_generators, state["generators"]["noise"]):
             g.set_state(s.cpu())  # generator states are CPU byte tensors, whatever map_location did
         for g, s in zip(self.data_generators, state["generators"]["data"]):
@@ -237,8 +237,8 @@ class SAC(Agent):
 
     @classmethod
     def from_offline(cls, offline: "SAC", config: SACConfig, cuda_graph: bool = False) -> "SAC":
-        """SAC->SAC / CQL->SAC transfer: the offline actor, critics, target critics, alpha and
-        optimiser states carry over unchanged (paper App. E.3)."""
+        """SAC->SAC transfer: the offline actor, critics, target critics, alpha and optimiser
+        states carry over unchanged (paper App. E.3)."""
         agent = cls(config, offline.obs_dim, offline.act_dim, offline.seeds, str(offline.device), cuda_graph)
         with torch.no_grad():
             for name in ("actor", "critic", "critic_target"):

@@ -112,7 +112,8 @@ class ReplayBuffer:
         self.runs, self.capacity, self.shared = runs, capacity, shared
         self.obs_dim, self.act_dim = obs_dim, act_dim
         self.device = torch.device(device)
-        # columns: obs | action | reward | next_obs | terminal | episode_end
+        # columns: obs | action | reward | next_obs | terminal | episode_end (boundaries kept with the
+        # data, so a buffer can be split back into episodes)
         self.width = 2 * obs_dim + act_dim + 3
         self.data = torch.zeros(1 if shared else runs, capacity, self.width, device=self.device)
         self.pos = 0

@@ -37,9 +37,10 @@ class SumTree:
         return self.tree.view(-1)[self._flat(index + self.capacity)]
 
     def update(self, index: Tensor, priority: Tensor) -> None:
-        """Set leaves ``index`` (runs, n) to ``priority`` (runs, n) and refresh their ancestors."""
-        if (priority < 0).any():
-            raise ValueError("priorities must be non-negative")
+        """Set leaves ``index`` (runs, n) to ``priority`` (runs, n) and refresh their ancestors.
+
+        Priorities must be finite and non-negative; this is not checked here, on the hot path of
+        Balanced Replay, since a check would wait for the device every step."""
         flat = self.tree.view(-1)
         node = index.to(self.device) + self.capacity
         flat[self._flat(node)] = priority.to(flat.dtype)

@@ -85,8 +85,12 @@ def export_zoo(run_path: str | Path, env: str, zoo_dir: str | Path | None = None
         "medium_rule": f"first checkpoint with return >= {MEDIUM_FRACTION:.4f} x expert return",
     }
     write_json_atomic(tmp / "metadata.json", meta)
-    shutil.rmtree(out, ignore_errors=True)
+    old = out.with_name(f".{env}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if out.exists():
+        out.rename(old)
     tmp.rename(out)
+    shutil.rmtree(old, ignore_errors=True)
     return out
 
 

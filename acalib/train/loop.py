@@ -15,6 +15,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from .. import seeding
 from ..data.buffers import ReplayBuffer
 from ..envs import EnvBatch, normalized_score, torch_threads
 from ..runs import RunDir
@@ -110,16 +111,30 @@ class Loop:
     def elapsed(self) -> float:
         return self.elapsed_before + time.perf_counter() - self.t0
 
+    def start(self, resume: bool) -> dict:
+        """Resume from ``last.pt``, or start afresh (dropping metric rows of a run killed before
+        its first checkpoint). Returns the loop state."""
+        if resume:
+            return self.resume()
+        self.run.truncate_metrics(-1)
+        return {"step": 0}
+
     def save(self, loop_state: dict, final: bool = False) -> None:
         self.stats.check_finite()  # never write a checkpoint past a non-finite loss
         state = self.checkpoint_state(loop_state)
-        save_checkpoint(self.run.last_checkpoint, state)
         if self.settings.policy_snapshots:
             save_checkpoint(self.run.path / "policies" / f"step_{loop_state['step']:07d}.pt",
                             {"actor": self.agent.actor.state_dict(), "step": loop_state["step"],
                              "seeds": self.agent.seeds, "last_return": self.last_return})
-        if final:
+        if final:  # before last.pt: a run whose last.pt is final always has final.pt
             save_checkpoint(self.run.final_checkpoint, state)
+        save_checkpoint(self.run.last_checkpoint, state)
+
+    def finish(self, loop_state: dict, summary: dict) -> None:
+        if not self.run.final_checkpoint.is_file():
+            self.save(loop_state, final=True)
+        self.evaluator.close()
+        self.run.mark_done({**summary, "time_s": self.elapsed(), "last_return": self.last_return})
 
     def evaluate(self, step: int, extra: dict[str, np.ndarray] | None = None) -> None:
         self.stats.check_finite()
@@ -149,8 +164,7 @@ def train_offline(agent, data: ReplayBuffer, run: RunDir, env: str, ref: tuple[f
                   settings: LoopSettings, resume: bool = False) -> None:
     """``settings.steps`` gradient steps on ``data``, evaluating every ``eval_interval``."""
     loop = Loop(agent, run, env, ref, settings, "offline")
-    if resume:
-        loop.resume()
+    loop.start(resume)
     bar = loop.bar(agent.step)
     while agent.step < settings.steps:
         stats = agent.update(data.sample(agent.config.batch_size, agent.data_generators))
@@ -162,8 +176,7 @@ def train_offline(agent, data: ReplayBuffer, run: RunDir, env: str, ref: tuple[f
         if loop.due(agent.step, settings.checkpoint_interval):
             loop.save({"step": agent.step}, final=agent.step == settings.steps)
     bar.close()
-    loop.evaluator.close()
-    run.mark_done({"step": agent.step, "time_s": loop.elapsed(), "last_return": loop.last_return})
+    loop.finish({"step": agent.step}, {"step": agent.step})
 
 
 def train_online(agent, buffer: ReplayBuffer, run: RunDir, env: str, ref: tuple[float, float],
@@ -171,9 +184,8 @@ def train_online(agent, buffer: ReplayBuffer, run: RunDir, env: str, ref: tuple[
     """``settings.steps`` environment steps per run (one environment per seed), one update per
     step once the buffer holds more than a batch. Exploration samples the stochastic policy."""
     loop = Loop(agent, run, env, ref, settings, "online", buffer)
-    state = loop.resume() if resume else {"step": 0}
-    step = int(state["step"])
-    envs = EnvBatch(env, agent.runs, [s * 1_000_003 + step for s in agent.seeds])
+    step = int(loop.start(resume)["step"])
+    envs = EnvBatch(env, agent.runs, [seeding.stream_seed(s, "env") * 1_000_003 + step for s in agent.seeds])
     if step == 0 and evaluate_at_start:
         loop.evaluate(0)
     bar = loop.bar(step)
@@ -200,5 +212,4 @@ def train_online(agent, buffer: ReplayBuffer, run: RunDir, env: str, ref: tuple[
             loop.save({"step": step}, final=step == settings.steps)
     bar.close()
     envs.close()
-    loop.evaluator.close()
-    run.mark_done({"step": step, "updates": agent.step, "time_s": loop.elapsed(), "last_return": loop.last_return})
+    loop.finish({"step": step}, {"step": step, "updates": agent.step})
