@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .algos import ACA, SAC, SACML, SACMLConfig, SACConfig, aca_config
+from .algos import ACA, CQL, SAC, SACML, CQLConfig, SACMLConfig, SACConfig, aca_config
 from .data.buffers import ReplayBuffer, Transitions
 
 OBS_DIM, ACT_DIM, BATCH = 17, 6, 256
@@ -36,12 +36,14 @@ def synthetic_data(n: int = 20_000, seed: int = 0) -> Transitions:
 def make_agent(algo: str, seeds: list[int], device: str, cuda_graph: bool = False):
     if algo == "sac":
         return SAC(SACConfig(), OBS_DIM, ACT_DIM, seeds, device, cuda_graph)
+    if algo == "cql":
+        return CQL(CQLConfig(), OBS_DIM, ACT_DIM, seeds, device, cuda_graph)
     offline = SACML(SACMLConfig(), OBS_DIM, ACT_DIM, seeds, device, cuda_graph and algo == "sac_ml")
     if algo == "sac_ml":
         return offline
     if algo == "aca":
         return ACA.from_offline(offline, aca_config("medium", base=offline.config), cuda_graph)
-    raise ValueError(f"unknown bench algorithm {algo!r}; valid: ['aca', 'sac', 'sac_ml']")
+    raise ValueError(f"unknown bench algorithm {algo!r}; valid: ['aca', 'cql', 'sac', 'sac_ml']")
 
 
 def sync(device: str) -> None:
@@ -136,14 +138,15 @@ def main(args) -> dict:
     print(line)
 
     if args.d3rlpy_python:
-        ours, theirs = [], []
-        for _ in range(args.rounds):  # alternate, so drifts in machine load hit both alike
-            ours.append(1e3 * time_updates("sac", 1, device, args.updates))
-            theirs.append(d3rlpy_ms(args.d3rlpy_python, "sac", args.updates)["ms_per_update"])
-        o, t = float(np.median(ours)), float(np.median(theirs))
-        results["d3rlpy_sac"] = {"acalib_ms": ours, "d3rlpy_ms": theirs, "speedup": t / o}
-        print(f"SAC vs d3rlpy 2.8.1 ({args.rounds} alternating rounds, median): acalib {o:.2f} ms, "
-              f"d3rlpy {t:.2f} ms -> {t / o:.2f}x")
+        for algo in [a for a in ("sac", "cql") if a in algos]:
+            ours, theirs = [], []
+            for _ in range(args.rounds):  # alternate, so drifts in machine load hit both alike
+                ours.append(1e3 * time_updates(algo, 1, device, args.updates))
+                theirs.append(d3rlpy_ms(args.d3rlpy_python, algo, args.updates)["ms_per_update"])
+            o, t = float(np.median(ours)), float(np.median(theirs))
+            results[f"d3rlpy_{algo}"] = {"acalib_ms": ours, "d3rlpy_ms": theirs, "speedup": t / o}
+            print(f"{algo.upper()} vs d3rlpy 2.8.1 ({args.rounds} alternating rounds, median): acalib {o:.2f} ms, "
+                  f"d3rlpy {t:.2f} ms -> {t / o:.2f}x")
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2))
     return results

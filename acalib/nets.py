@@ -135,6 +135,11 @@ class SquashedGaussianPolicy(nn.Module):
         """Joint log-density at the pre-tanh point mean + shift (used by the beta clip)."""
         return squashed_log_prob_from_raw(mean + shift, mean, log_std)
 
+    @staticmethod
+    def mode(mean: Tensor) -> Tensor:
+        """The deterministic action tanh(mu) from the distribution's mean."""
+        return torch.tanh(mean)
+
     def deterministic(self, obs: Tensor) -> Tensor:
         return torch.tanh(self.distribution(obs)[0])
 
@@ -181,6 +186,10 @@ class GaussianPolicy(nn.Module):
     @staticmethod
     def shifted_log_prob(mean: Tensor, log_std: Tensor, shift: Tensor) -> Tensor:
         return gaussian_log_density(mean + shift, mean, log_std).sum(-1)
+
+    @staticmethod
+    def mode(mean: Tensor) -> Tensor:
+        return mean
 
     def deterministic(self, obs: Tensor) -> Tensor:
         return self.distribution(obs)[0]

@@ -48,3 +48,9 @@ def parse_seeds(text: str) -> list[int]:
     if not seeds or len(set(seeds)) != len(seeds) or min(seeds) < 0:
         raise ValueError(f"bad seeds {text!r}: need distinct non-negative integers, e.g. '0-4'")
     return seeds
+
+
+def uniform(gens: list[torch.Generator], shape: tuple[int, ...], device: torch.device,
+            low: float = -1.0, high: float = 1.0) -> torch.Tensor:
+    """U(low, high) of shape (runs, *shape), each run drawn from its own generator."""
+    return torch.stack([torch.rand(shape, generator=g, device=device) for g in gens]) * (high - low) + low

@@ -1,9 +1,10 @@
 """Every method, by the name the command line and run configs use."""
 from .aca import ACA, ACAConfig, ACA_GROUPS, aca_config, aca_group
+from .cql import CQL, CQLConfig
 from .sac import SAC, SACConfig
 from .sac_ml import SACML, SACMLConfig
 
-OFFLINE_ALGOS = {"sac_ml": SACML}
+OFFLINE_ALGOS = {"sac_ml": SACML, "cql": CQL}
 ONLINE_ALGOS = {"aca": ACA, "sac": SAC}
 ALL_ALGOS = {**OFFLINE_ALGOS, **ONLINE_ALGOS}
 

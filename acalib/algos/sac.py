@@ -98,31 +98,36 @@ class Agent(nn.Module):
         The random numbers (policy noise at s and at s', from each run's own stream) are drawn
         here, so ``_update`` is a pure tensor program: replayable as one CUDA graph.
         """
-        noise = torch.stack([self.noise(batch.obs.shape[1]), self.noise(batch.obs.shape[1])])
+        b = batch.obs.shape[1]
+        randoms = (torch.stack([self.noise(b), self.noise(b)]), *self.extra_randoms(b))
         self.before_update()
-        stats = self._replay(batch, noise) if self.cuda_graph else self._update(batch, noise)
+        stats = self._replay(batch, randoms) if self.cuda_graph else self._update(batch, *randoms)
         self.step += 1
         return stats
+
+    def extra_randoms(self, batch: int) -> tuple[Tensor, ...]:
+        """Further random inputs of ``_update`` beyond the two policy-noise draws (CQL's samples)."""
+        return ()
 
     def before_update(self) -> None:
         """Per-step values set outside the update program (ACA's k)."""
 
-    def _update(self, batch: Batch, noise: Tensor) -> dict[str, Tensor]:
+    def _update(self, batch: Batch, noise: Tensor, *extra: Tensor) -> dict[str, Tensor]:
         raise NotImplementedError
 
-    def _replay(self, batch: Batch, noise: Tensor) -> dict[str, Tensor]:
+    def _replay(self, batch: Batch, randoms: tuple[Tensor, ...]) -> dict[str, Tensor]:
         if self._graph is None:
-            self._capture(batch, noise)
-        for static, value in zip(self._static_inputs, (*batch, noise)):
+            self._capture(batch, randoms)
+        for static, value in zip(self._static_inputs, (*batch, *randoms)):
             static.copy_(value)
         self._graph.replay()
         return self._static_stats
 
-    def _capture(self, batch: Batch, noise: Tensor) -> None:
+    def _capture(self, batch: Batch, randoms: tuple[Tensor, ...]) -> None:
         """Record ``_update`` as a CUDA graph. The warm-up steps it needs are undone afterwards,
         so capturing changes no weight, optimiser state or random stream."""
-        self._static_inputs = [t.clone() for t in (*batch, noise)]
-        args = (Batch(*self._static_inputs[:5]), self._static_inputs[5])
+        self._static_inputs = [t.clone() for t in (*batch, *randoms)]
+        args = (Batch(*self._static_inputs[:5]), *self._static_inputs[5:])
         weights = {k: v.clone() for k, v in self.state_dict().items()}
         moments = {name: {p: {k: v.clone() for k, v in st.items()} for p, st in opt.state.items()}
                    for name, opt in self.optimizers.items()}
