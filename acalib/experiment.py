@@ -142,10 +142,8 @@ def run_online(algo: str, steps: int, out: str | Path, *, init: str | Path | Non
                                                                  "checkpoint_interval")}})
     if run.done:
         return run
-    capacity = min(ONLINE_BUFFER_SIZE, len(prefill) + steps)
-    buffer = ReplayBuffer(len(seeds), max(capacity, 1), data.obs_dim, data.act_dim, device)
-    if not resume:
-        buffer.extend(prefill)
+    buffer = ReplayBuffer(len(seeds), ONLINE_BUFFER_SIZE, data.obs_dim, data.act_dim, device,
+                          prefix=prefill, max_added=steps)
     train_online(agent, buffer, run, ds.env, (ds.ref_min, ds.ref_max), loop, resume=resume)
     return run
 
@@ -167,7 +165,7 @@ def _run_scratch(env: str, seeds: list[int], steps: int, out, device: str, overr
     if run.done:
         return run
     agent = SAC(config, obs_dim, act_dim, seeds, device, cuda_graph)
-    buffer = ReplayBuffer(len(seeds), min(ONLINE_BUFFER_SIZE, steps), obs_dim, act_dim, device)
+    buffer = ReplayBuffer(len(seeds), ONLINE_BUFFER_SIZE, obs_dim, act_dim, device, max_added=steps)
     train_online(agent, buffer, run, env, ref, loop, resume=resume)
     return run
 

@@ -154,3 +154,28 @@ def test_top_n_episodes(transitions):
     np.testing.assert_allclose(got, np.sort(returns)[-5:], rtol=1e-6)  # ascending, as the official code
     assert len(top_n_episodes(transitions, 0)) == 0
     assert len(top_n_episodes(transitions, 10_000)) == len(transitions)
+
+
+def test_buffer_prefix_is_shared_evicted_first_and_not_checkpointed(transitions):
+    prefix = transitions.take(np.arange(100))
+    buf = ReplayBuffer(2, 150, transitions.obs_dim, transitions.act_dim, prefix=prefix, max_added=80)
+    assert len(buf) == 100 and buf.data.shape[1] == 80  # storage only for what will be added
+    for i in range(80):
+        o = np.full((2, transitions.obs_dim), 1000 + i, np.float32)
+        buf.add(o, np.zeros((2, transitions.act_dim)), np.array([1e4 + i, 2e4 + i]), o, np.zeros(2), np.zeros(2))
+    assert len(buf) == 150 and buf.prefix_start == 30  # FIFO of 150: the 30 oldest prefix rows are gone
+    gens = [torch.Generator().manual_seed(s) for s in (0, 1)]
+    r = buf.sample(4000, gens).rewards
+    kept = set(np.round(prefix.rewards[30:], 4).tolist())
+    from_prefix = r[0] < 1e4
+    assert set(np.round(r[0][from_prefix].numpy(), 4).tolist()) <= kept
+    assert from_prefix.float().mean().item() == pytest.approx(70 / 150, abs=0.03)
+    online_1 = r[1][r[1] >= 1e4]
+    assert set(online_1.tolist()) <= {2e4 + i for i in range(80)}  # run 1 sees only its own online data
+    state = buf.state()
+    assert state["data"].shape == (2, 80, buf.width) and state["prefix"] == 100
+    twin = ReplayBuffer(2, 150, transitions.obs_dim, transitions.act_dim, prefix=prefix, max_added=80)
+    twin.load_state(state)
+    assert len(twin) == 150 and twin.prefix_start == 30
+    g1, g2 = ([torch.Generator().manual_seed(s) for s in (5, 6)] for _ in range(2))
+    assert torch.equal(twin.sample(64, g1).obs, buf.sample(64, g2).obs)

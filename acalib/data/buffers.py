@@ -103,21 +103,35 @@ def top_n_episodes(data: Transitions, n: int) -> Transitions:
 
 
 class ReplayBuffer:
-    """FIFO transition buffer on a device, sampled uniformly with replacement per run."""
+    """FIFO transition buffer on a device, sampled uniformly with replacement per run.
+
+    ``shared=True``: one storage read by every run (an offline dataset). Otherwise each run stores
+    its own transitions, after an optional ``prefix`` of transitions common to all runs (offline
+    data seeded into an online buffer), which is kept once and never checkpointed. Prefix and
+    online data together form one FIFO of ``capacity`` transitions, so once full the oldest prefix
+    transitions leave first (as the official buffer, maxlen 1e6, filled with the offline data first).
+    """
 
     def __init__(self, runs: int, capacity: int, obs_dim: int, act_dim: int,
-                 device: str | torch.device = "cpu", shared: bool = False):
+                 device: str | torch.device = "cpu", shared: bool = False,
+                 prefix: Transitions | None = None, max_added: int | None = None):
         if capacity <= 0:
             raise ValueError(f"capacity must be positive, got {capacity}")
+        if shared and prefix is not None:
+            raise ValueError("a shared buffer takes its data via extend(), not a prefix")
         self.runs, self.capacity, self.shared = runs, capacity, shared
         self.obs_dim, self.act_dim = obs_dim, act_dim
         self.device = torch.device(device)
         # columns: obs | action | reward | next_obs | terminal | episode_end (boundaries kept with the
         # data, so a buffer can be split back into episodes)
         self.width = 2 * obs_dim + act_dim + 3
-        self.data = torch.zeros(1 if shared else runs, capacity, self.width, device=self.device)
+        rows = capacity if max_added is None else max(1, min(capacity, max_added))
+        self.data = torch.zeros(1 if shared else runs, rows, self.width, device=self.device)
+        self.prefix = self._to_rows(prefix)[-capacity:] if prefix is not None and len(prefix) else \
+            torch.zeros(0, self.width, device=self.device)
         self.pos = 0
-        self.size = 0
+        self.size = 0  # transitions in ``data``
+        self.added = 0  # transitions ever added to ``data``
 
     @classmethod
     def from_transitions(cls, data: Transitions, runs: int, device: str | torch.device = "cpu",
@@ -126,21 +140,36 @@ class ReplayBuffer:
         buf.extend(data)
         return buf
 
+    @property
+    def prefix_start(self) -> int:
+        """Prefix transitions already pushed out of the FIFO by online ones."""
+        evicted = max(0, len(self.prefix) + self.added - self.capacity)
+        return min(len(self.prefix), evicted)
+
     def __len__(self) -> int:
-        return self.size
+        return len(self.prefix) - self.prefix_start + self.size
+
+    def _to_rows(self, data: Transitions) -> Tensor:
+        if (data.obs_dim, data.act_dim) != (self.obs_dim, self.act_dim):
+            raise ValueError(f"transitions of shape (obs_dim, act_dim) = {(data.obs_dim, data.act_dim)} "
+                             f"do not fit a buffer of {(self.obs_dim, self.act_dim)}")
+        f = lambda x: torch.as_tensor(x, dtype=torch.float32, device=self.device)  # noqa: E731
+        return self._rows(f(data.observations), f(data.actions), f(data.rewards), f(data.next_observations),
+                          f(data.terminals), f(data.terminals | data.timeouts))
 
     def _rows(self, obs, action, reward, next_obs, terminal, episode_end) -> Tensor:
         return torch.cat([obs, action, reward[..., None], next_obs, terminal[..., None], episode_end[..., None]], -1)
 
     def _write(self, rows: Tensor) -> None:
         """rows: (S, n, width), written FIFO."""
-        n = rows.shape[1]
-        if n > self.capacity:
-            rows, n = rows[:, -self.capacity:], self.capacity
-        idx = (self.pos + torch.arange(n, device=self.device)) % self.capacity
+        n, slots = rows.shape[1], self.data.shape[1]
+        self.added += n
+        if n > slots:
+            rows, n = rows[:, -slots:], slots
+        idx = (self.pos + torch.arange(n, device=self.device)) % slots
         self.data[:, idx] = rows
-        self.pos = (self.pos + n) % self.capacity
-        self.size = min(self.size + n, self.capacity)
+        self.pos = (self.pos + n) % slots
+        self.size = min(self.size + n, slots)
 
     def add(self, obs: Tensor, action: Tensor, reward: Tensor, next_obs: Tensor,
             terminal: Tensor, episode_end: Tensor) -> None:
@@ -155,35 +184,39 @@ class ReplayBuffer:
         """Append the same transitions to every run's storage (or the shared one)."""
         if len(data) == 0:
             return
-        if (data.obs_dim, data.act_dim) != (self.obs_dim, self.act_dim):
-            raise ValueError(f"transitions of shape (obs_dim, act_dim) = {(data.obs_dim, data.act_dim)} "
-                             f"do not fit a buffer of {(self.obs_dim, self.act_dim)}")
-        f = lambda x: torch.as_tensor(x, dtype=torch.float32, device=self.device)  # noqa: E731
-        rows = self._rows(f(data.observations), f(data.actions), f(data.rewards), f(data.next_observations),
-                          f(data.terminals), f(data.terminals | data.timeouts))
+        rows = self._to_rows(data)
         self._write(rows.unsqueeze(0).expand(self.data.shape[0], -1, -1))
 
     def sample(self, batch_size: int, generators: list[torch.Generator]) -> Batch:
         """A uniform minibatch per run, each run's indices from its own generator."""
-        if self.size == 0:
+        if len(self) == 0:
             raise RuntimeError("cannot sample from an empty replay buffer")
-        idx = seeding.randint(generators, self.size, batch_size, self.device)  # (R, B)
+        start = self.prefix_start
+        n_prefix = len(self.prefix) - start
+        idx = seeding.randint(generators, len(self), batch_size, self.device)  # (R, B)
         if self.shared:
             rows = self.data[0][idx]
         else:
-            rows = self.data[torch.arange(self.runs, device=self.device)[:, None], idx]
+            rows = self.data[torch.arange(self.runs, device=self.device)[:, None], (idx - n_prefix).clamp_(min=0)]
+            if n_prefix:
+                from_prefix = (idx < n_prefix).unsqueeze(-1)
+                rows = torch.where(from_prefix, self.prefix[(start + idx).clamp_(max=len(self.prefix) - 1)], rows)
         o, a = self.obs_dim, self.act_dim
         return Batch(rows[..., :o], rows[..., o:o + a], rows[..., o + a],
                      rows[..., o + a + 1:2 * o + a + 1], rows[..., 2 * o + a + 1])
 
     def state(self) -> dict:
-        return {"data": self.data[:, :self.size].cpu() if self.size < self.capacity else self.data.cpu(),
-                "pos": self.pos, "size": self.size, "capacity": self.capacity, "shared": self.shared}
+        """The buffer's own transitions (not the prefix, which is rebuilt from its dataset)."""
+        data = self.data[:, :self.size] if self.size < self.data.shape[1] else self.data
+        return {"data": data.cpu(), "pos": self.pos, "size": self.size, "added": self.added,
+                "capacity": self.capacity, "shared": self.shared, "prefix": len(self.prefix)}
 
     def load_state(self, state: dict) -> None:
-        if state["capacity"] != self.capacity or state["shared"] != self.shared:
-            raise ValueError(f"buffer state (capacity {state['capacity']}, shared {state['shared']}) does not fit "
-                             f"this buffer (capacity {self.capacity}, shared {self.shared})")
+        mine = (self.capacity, self.shared, len(self.prefix))
+        theirs = (state["capacity"], state["shared"], state.get("prefix", 0))
+        if mine != theirs:
+            raise ValueError(f"buffer state (capacity, shared, prefix) = {theirs} does not fit this buffer's {mine}")
         data = state["data"].to(self.device)
         self.data[:, :data.shape[1]] = data
         self.pos, self.size = int(state["pos"]), int(state["size"])
+        self.added = int(state.get("added", self.size))
