@@ -60,6 +60,8 @@ def run_offline(algo: str, dataset: str, seeds: list[int], steps: int, out: str 
     data = ds.transitions
     check_dims(f"dataset {ds.name}", (data.obs_dim, data.act_dim), ds.env)
     agent = cls(config, data.obs_dim, data.act_dim, seeds, device, cuda_graph=cuda_graph)
+    if hasattr(agent, "fit_normalizer"):
+        agent.fit_normalizer(data)
     buffer = ReplayBuffer.from_transitions(data, len(seeds), device)
     train_offline(agent, buffer, run, ds.env, (ds.ref_min, ds.ref_max), loop, resume=resume)
     return run

@@ -147,18 +147,18 @@ class SquashedGaussianPolicy(nn.Module):
 class GaussianPolicy(nn.Module):
     """N(tanh(mu(s)), sigma^2) with one state-independent log sigma per run, actions clamped to [-1, 1].
 
-    d3rlpy ``NonSquashedNormalPolicy(min_logstd=-5, max_logstd=0, use_std_parameter=True)``
-    as ACA uses it on AntMaze: log sigma = -5 + 5 sigmoid(theta), theta initialised to 0.
+    d3rlpy ``NonSquashedNormalPolicy(min_logstd, max_logstd, use_std_parameter=True)``: log sigma =
+    min + (max - min) sigmoid(theta), theta initialised to 0 (ACA on AntMaze: -5, 0; AWAC: -6, 0).
     log-probs are of the clamped action with no correction term.
     """
 
     squashed = False
-    MIN_LOGSTD, MAX_LOGSTD = -5.0, 0.0
 
     def __init__(self, obs_dim: int, act_dim: int, hidden: tuple[int, ...],
-                 init_generators: list[torch.Generator]):
+                 init_generators: list[torch.Generator], log_std_bounds: tuple[float, float] = (-5.0, 0.0)):
         super().__init__()
         self.act_dim = act_dim
+        self.MIN_LOGSTD, self.MAX_LOGSTD = log_std_bounds  # ACA on AntMaze: (-5, 0); AWAC: (-6, 0)
         self.net = BatchedMLP(obs_dim, act_dim, hidden, init_generators)
         self.log_std_param = nn.Parameter(torch.zeros(len(init_generators), 1, act_dim))
 
@@ -199,10 +199,24 @@ POLICIES = {"squashed": SquashedGaussianPolicy, "gaussian": GaussianPolicy}
 
 
 def make_policy(kind: str, obs_dim: int, act_dim: int, hidden: tuple[int, ...],
-                init_generators: list[torch.Generator]) -> nn.Module:
+                init_generators: list[torch.Generator], log_std_bounds: tuple[float, float] = (-5.0, 0.0)) -> nn.Module:
     if kind not in POLICIES:
         raise ValueError(f"unknown policy kind {kind!r}; valid: {sorted(POLICIES)}")
+    if kind == "gaussian":
+        return GaussianPolicy(obs_dim, act_dim, hidden, init_generators, tuple(log_std_bounds))
     return POLICIES[kind](obs_dim, act_dim, hidden, init_generators)
+
+
+class DeterministicPolicy(nn.Module):
+    """a = tanh(mu(s)) (TD3, TD3+BC; d3rlpy ``DeterministicPolicy``)."""
+
+    def __init__(self, obs_dim: int, act_dim: int, hidden: tuple[int, ...], init_generators: list[torch.Generator]):
+        super().__init__()
+        self.act_dim = act_dim
+        self.net = BatchedMLP(obs_dim, act_dim, hidden, init_generators)
+
+    def forward(self, obs: Tensor) -> Tensor:
+        return torch.tanh(self.net(obs))
 
 
 # --------------------------------------------------------------------------------------

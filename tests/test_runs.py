@@ -183,3 +183,16 @@ def test_online_from_an_unfinished_offline_run_says_what_to_do(minari_root, tmp_
         offline(tmp_path / "off", steps=50)
     with pytest.raises(FileNotFoundError, match="has not finished.*acalib offline"):
         run_online("aca", 10, tmp_path / "on", init=tmp_path / "off")
+
+
+@pytest.mark.parametrize("algo,keys", [("cql", ["cql_gap", "alpha_prime", "conservative_loss"]),
+                                       ("awac", ["advantage", "weight_max"]),
+                                       ("td3_bc", ["lambda", "actor_loss"])])
+def test_every_offline_algorithm_runs_end_to_end(minari_root, tmp_path, algo, keys):
+    overrides = {**SMALL, **({"n_action_samples": 2} if algo == "cql" else {})}
+    run = run_offline(algo, "hopper-random", [0, 1], 40, tmp_path / algo, overrides=overrides,
+                      settings={**FAST, "eval_interval": 20, "checkpoint_interval": 40}, size=3000)
+    m = pd.read_csv(run.metrics_path)
+    assert list(m["step"]) == [20, 20, 40, 40]
+    for key in ["return", "critic_loss", *keys]:
+        assert m[key].notna().all(), key

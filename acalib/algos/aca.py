@@ -80,7 +80,7 @@ def aca_config(group: str, base: SACConfig | None = None, **overrides) -> ACACon
     if group not in ACA_GROUPS:
         raise ValueError(f"unknown ACA group {group!r}; valid: {sorted(ACA_GROUPS)}")
     g = ACA_GROUPS[group]
-    shared = {} if base is None else {k: getattr(base, k) for k in ("hidden", "n_critics", "policy",
+    shared = {} if base is None else {k: getattr(base, k) for k in ("hidden", "n_critics", "policy", "log_std_bounds",
                                                                     "temperature_form", "adam_betas", "adam_eps")}
     config = ACAConfig(**shared, beta=g.beta, n_trajs=g.n_trajs, k0=g.k0, k_horizon=g.k_horizon, k_min=g.k_min,
                        target_entropy_scale=g.target_entropy_scale, reward_shift=g.reward_shift)

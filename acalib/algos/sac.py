@@ -33,6 +33,7 @@ class SACConfig:
     init_alpha: float = 1.0
     target_entropy_scale: float = 1.0  # target entropy H = -scale * |A| (0.5 on AntMaze)
     policy: str = "squashed"  # or "gaussian" (state-independent sigma, AntMaze)
+    log_std_bounds: tuple[float, float] = (-5.0, 0.0)  # of the "gaussian" policy
     temperature_form: str = "log_alpha"  # official; "alpha" = Eq. (6) literally
     actor_grad_clip: float | None = None  # per-run grad-norm clip of the actor
     adam_betas: tuple[float, float] = (0.9, 0.999)
@@ -74,9 +75,9 @@ class Agent(nn.Module):
     def init_generators(self) -> list[torch.Generator]:
         return seeding.generators(self.seeds, "init")
 
-    def adam(self, params, lr: float) -> torch.optim.Adam:
-        return torch.optim.Adam(params, lr=lr, betas=self.config.adam_betas, eps=self.config.adam_eps, fused=True,
-                                capturable=self.cuda_graph)
+    def adam(self, params, lr: float, weight_decay: float = 0.0) -> torch.optim.Adam:
+        return torch.optim.Adam(params, lr=lr, betas=self.config.adam_betas, eps=self.config.adam_eps,
+                                weight_decay=weight_decay, fused=True, capturable=self.cuda_graph)
 
     def load_optimizer_state(self, name: str, state: dict) -> None:
         """Adam moments and step counts from ``state``; this agent's own settings (learning rate,
@@ -228,7 +229,7 @@ class SAC(Agent):
                  cuda_graph: bool = False):
         super().__init__(config, obs_dim, act_dim, seeds, device, cuda_graph)
         gens = self.init_generators()
-        self.actor = make_policy(config.policy, obs_dim, act_dim, config.hidden, gens)
+        self.actor = make_policy(config.policy, obs_dim, act_dim, config.hidden, gens, config.log_std_bounds)
         self.critic = QEnsemble(obs_dim, act_dim, config.hidden, gens, n=config.n_critics)
         self.log_alpha = nn.Parameter(torch.full((self.runs,), float(torch.log(torch.tensor(config.init_alpha)))))
         self.to(self.device)
