@@ -52,7 +52,7 @@ class SACConfig:
 
 
 class Agent(nn.Module):
-    """Machinery every method shares. Subclasses define ``update(batch)``."""
+    """Machinery every method shares. Subclasses build their networks and define ``_update``."""
 
     name = "agent"
     config_cls = SACConfig
