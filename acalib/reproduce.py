@@ -17,6 +17,7 @@ from . import __version__, paper
 from .experiment import run_offline, run_online
 from .plots import plot_offline_online, save_figure
 from .profiles import get_profile
+from .runs import run_key
 
 
 def final_scores(metrics: pd.DataFrame) -> pd.Series:
@@ -39,11 +40,17 @@ def reproduce(profile: str, root: str | Path = ".", device: str = "cpu", progres
         for level in p.levels:
             name = f"{env}-{level}"
             base = root / "runs" / p.name / name
-            off = run_offline("sac_ml", name, list(p.seeds), p.offline_steps, base / "sac_ml", device=device,
+            # a run directory per full specification: a changed profile or acalib version runs afresh
+            spec = {"dataset": name, "seeds": p.seeds, "size": p.dataset_size,
+                    "loop": {k: v for k, v in settings.items() if k != "progress"}}
+            off_dir = base / f"sac_ml-{run_key(algo='sac_ml', steps=p.offline_steps, **spec)}"
+            off = run_offline("sac_ml", name, list(p.seeds), p.offline_steps, off_dir, device=device,
                               settings=settings, size=p.dataset_size)
-            online = {label: run_online(algo, p.online_steps, base / algo, init=off.path, device=device,
-                                        settings=settings)
-                      for label, algo in (("SAC→ACA", "aca"), ("SAC→SAC", "sac"))}
+            online = {}
+            for label, algo in (("SAC→ACA", "aca"), ("SAC→SAC", "sac")):
+                key = run_key(algo=algo, init=off_dir.name, steps=p.online_steps, **spec)
+                online[label] = run_online(algo, p.online_steps, base / f"{algo}-{key}", init=off.path,
+                                           device=device, settings=settings)
             off_m = pd.read_csv(off.metrics_path)
             on_m = {label: pd.read_csv(r.metrics_path) for label, r in online.items()}
             source = off.config()["dataset"]["source"]

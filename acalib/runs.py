@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import os
 import tempfile
@@ -107,6 +108,13 @@ VOLATILE = ("device", "progress")
 
 def _comparable(config: dict) -> dict:
     return {k: v for k, v in config.items() if k not in VOLATILE}
+
+
+def run_key(**parts) -> str:
+    """A short hash of everything that defines a run, plus the acalib version: cached runs are
+    reused only while both are unchanged."""
+    text = json.dumps({**parts, "acalib_version": __version__}, sort_keys=True, default=str)
+    return hashlib.sha1(text.encode()).hexdigest()[:10]
 
 
 def summarize(values: np.ndarray) -> dict:
