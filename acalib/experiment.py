@@ -54,7 +54,8 @@ def run_offline(algo: str, dataset: str, seeds: list[int], steps: int, out: str 
     resume = run.prepare({"stage": "offline", "algo": algo, "dataset": ds.describe(), "seeds": seeds,
                           "steps": steps, "hyperparameters": config.to_dict(), "device": device,
                           "loop": {k: getattr(loop, k) for k in ("eval_interval", "eval_episodes",
-                                                                 "checkpoint_interval")}})
+                                                                 "checkpoint_interval")}},
+                         defaults=cls.config_cls().to_dict())
     if run.done:
         return run
     data = ds.transitions
@@ -141,7 +142,8 @@ def run_online(algo: str, steps: int, out: str | Path, *, init: str | Path | Non
                           "seeds": seeds, "steps": steps, "hyperparameters": config.to_dict(),
                           "buffer_prefill": len(prefill), "device": device,
                           "loop": {k: getattr(loop, k) for k in ("eval_interval", "eval_episodes",
-                                                                 "checkpoint_interval")}})
+                                                                 "checkpoint_interval")}},
+                         defaults=type(config)().to_dict())
     if run.done:
         return run
     buffer = ReplayBuffer(len(seeds), ONLINE_BUFFER_SIZE, data.obs_dim, data.act_dim, device,
@@ -163,7 +165,8 @@ def _run_scratch(env: str, seeds: list[int], steps: int, out, device: str, overr
                           "reference_scores": {"min": ref[0], "max": ref[1],
                                                "source": "d4rl" if env in D4RL_REF_SCORES else "none"},
                           "loop": {k: getattr(loop, k) for k in ("eval_interval", "eval_episodes",
-                                                                 "checkpoint_interval", "policy_snapshots")}})
+                                                                 "checkpoint_interval", "policy_snapshots")}},
+                         defaults=SACConfig().to_dict())
     if run.done:
         return run
     agent = SAC(config, obs_dim, act_dim, seeds, device, cuda_graph)

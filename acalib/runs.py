@@ -57,11 +57,18 @@ class RunDir:
             raise FileNotFoundError(f"{self.path} is not an acalib run directory (no config.json)")
         return json.loads(self.config_path.read_text())
 
-    def prepare(self, config: dict) -> bool:
-        """Create the directory or check it belongs to the same run. Returns True to resume."""
+    def prepare(self, config: dict, defaults: dict | None = None) -> bool:
+        """Create the directory or check it belongs to the same run. Returns True to resume.
+
+        ``defaults``: the hyperparameter defaults; a field added to a config class after the run
+        was made counts as equal when the run's config lacks it and the new value is its default.
+        """
         config = json.loads(json.dumps({**config, "acalib_version": __version__}, default=str))  # as stored
         if self.config_path.is_file():
             old = json.loads(self.config_path.read_text())
+            if defaults and "hyperparameters" in old:
+                filled = json.loads(json.dumps(defaults, default=str))
+                old["hyperparameters"] = {**filled, **old["hyperparameters"]}
             if _comparable(old) != _comparable(config):
                 diff = sorted(k for k in set(old) | set(config) if old.get(k) != config.get(k)
                               and k not in VOLATILE)

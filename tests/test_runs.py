@@ -196,3 +196,13 @@ def test_every_offline_algorithm_runs_end_to_end(minari_root, tmp_path, algo, ke
     assert list(m["step"]) == [20, 20, 40, 40]
     for key in ["return", "critic_loss", *keys]:
         assert m[key].notna().all(), key
+
+
+def test_a_config_field_added_later_with_its_default_still_resumes(minari_root, tmp_path):
+    run = offline(tmp_path / "old", steps=50)
+    cfg = json.loads(run.config_path.read_text())
+    del cfg["hyperparameters"]["log_std_bounds"]  # as written before that field existed
+    run.config_path.write_text(json.dumps(cfg))
+    (run.path / "done").unlink()
+    offline(tmp_path / "old", steps=50)  # accepted as the same run
+    assert run.done
