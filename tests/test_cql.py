@@ -46,3 +46,22 @@ def test_cql_batched_seeds_match_single_seed(transitions):
     train(one, ReplayBuffer.from_transitions(transitions, 1))
     assert_run_matches(many, 2, one)
     assert torch.all(stats["alpha_prime"] != 1.0)  # the Lagrange multiplier moved
+
+
+def test_cql_with_baseline_aligns_into_aca(transitions):
+    from acalib.algos import ACA, aca_config
+    from acalib.losses import sac as L
+
+    assert torch.equal(L.floor_log_pi(torch.tensor([-3.0, 2.0]), 0.0), torch.tensor([0.0, 2.0]))
+    assert torch.equal(L.floor_log_pi(torch.tensor([-3.0, 2.0]), None), torch.tensor([-3.0, 2.0]))
+    cfg = CQLConfig(hidden=(32, 32), batch_size=16, n_action_samples=2, fit_baseline=True)
+    off = CQL(cfg, transitions.obs_dim, transitions.act_dim, [0, 1])
+    before = off.baseline.net.weights[0].detach().clone()
+    stats = train(off, ReplayBuffer.from_transitions(transitions, 2), n=3)
+    assert "z_loss" in stats and not torch.equal(before, off.baseline.net.weights[0])
+    aca = ACA.from_offline(off, aca_config("medium", base=off.config, batch_size=16))
+    obs = torch.randn(2, 8, transitions.obs_dim)
+    assert torch.equal(aca.critic(obs, torch.zeros(2, 8, transitions.act_dim)), off.baseline(obs))
+    without = CQL(CQLConfig(hidden=(32, 32)), transitions.obs_dim, transitions.act_dim, [0])
+    with pytest.raises(ValueError, match="fit_baseline=true"):
+        ACA.from_offline(without, aca_config("medium"))

@@ -206,3 +206,14 @@ def test_a_config_field_added_later_with_its_default_still_resumes(minari_root, 
     (run.path / "done").unlink()
     offline(tmp_path / "old", steps=50)  # accepted as the same run
     assert run.done
+
+
+def test_cql_to_aca_end_to_end(minari_root, tmp_path):
+    run_offline("cql", "hopper-random", [0], 30, tmp_path / "cql", overrides={**SMALL, "n_action_samples": 2,
+                                                                             "fit_baseline": True},
+                settings={**FAST, "eval_interval": 30, "checkpoint_interval": 30}, size=3000)
+    on = run_online("aca", 60, tmp_path / "aca", init=tmp_path / "cql", overrides={"batch_size": 32},
+                    settings={**FAST, "eval_interval": 60, "checkpoint_interval": 60})
+    cfg = json.loads(on.config_path.read_text())
+    assert cfg["init_algo"] == "cql" and cfg["hyperparameters"]["hidden"] == [32, 32]
+    assert pd.read_csv(on.metrics_path)["step"].tolist() == [0, 60]

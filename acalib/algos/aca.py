@@ -107,8 +107,8 @@ class ACA(SAC):
     def from_offline(cls, offline, config: ACAConfig, cuda_graph: bool = False) -> "ACA":
         """Actor-critic alignment (Algorithm 2) from a trained agent that has a ``baseline`` Z(s)."""
         if not hasattr(offline, "baseline"):
-            raise ValueError(f"ACA needs an offline run with a Z(s) baseline (make one with --algo sac_ml); "
-                             f"got {offline.name!r}")
+            raise ValueError(f"ACA needs an offline run with a Z(s) baseline (make one with --algo sac_ml, or "
+                             f"--algo cql --set fit_baseline=true); got {offline.name!r}")
         for key in ("hidden", "n_critics", "policy"):
             if getattr(config, key) != getattr(offline.config, key):
                 raise ValueError(f"online {key}={getattr(config, key)!r} differs from the offline run's "

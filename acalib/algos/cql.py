@@ -19,6 +19,7 @@ from ..losses import cql as C
 from ..losses import sac as L
 from ..nets import polyak_update
 from .sac import SAC, SACConfig
+from .sac_ml import baseline_step, make_baseline
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,12 @@ class CQLConfig(SACConfig):
     alpha_prime_lr: float = 1e-4  # 0 keeps alpha' fixed
     alpha_threshold: float = 10.0
     soft_q_backup: bool = False  # d3rlpy's default: y = r + gamma (1-d) min Qbar(s', tanh(mu(s')))
+    # Z(s) for aligning the CQL policy (CQL->ACA, paper Sec. 6.3), fitted in the same steps as for SAC+ML
+    fit_baseline: bool = False
+    z_lr: float = 3e-4
+    n_baselines: int = 2
+    z_target: str = "official"
+    baseline_log_pi_floor: float | None = 0.0
 
 
 class CQL(SAC):
@@ -47,6 +54,8 @@ class CQL(SAC):
         if config.alpha_prime_lr > 0:
             self.optimizers["alpha_prime"] = self.adam([self.log_alpha_prime], config.alpha_prime_lr)
         self.log_uniform = C.uniform_log_density(act_dim)
+        if config.fit_baseline:
+            make_baseline(self, config)
 
     def extra_randoms(self, batch: int) -> tuple[Tensor, ...]:
         """N policy-noise draws at s and at s', and N uniform actions, per state: (R, B, N, A) each."""
@@ -92,6 +101,12 @@ class CQL(SAC):
         penalty = C.conservative_penalty(gap, self.log_alpha_prime.detach(), cfg.conservative_weight,
                                          cfg.alpha_threshold)
         self.optimize("critic", td_loss + penalty)
+        if cfg.fit_baseline:
+            with torch.no_grad():
+                next_log_pi = actor.rsample(next_mean, next_log_std, noise[1])[1]
+            stats["z_loss"], z_stats = baseline_step(self, batch, actor.log_prob_under(mean, log_std, batch.actions),
+                                                     next_log_pi, alpha)
+            stats.update(z_stats)
 
         q_pi = self.critic(batch.obs, pi_action, detach=True).min(dim=1).values
         actor_loss = L.sac_actor_loss(log_pi, q_pi, alpha)

@@ -29,6 +29,29 @@ class SACMLConfig(SACConfig):
     z_target: str = "official"  # or "paper": Eq. (9) without the entropy term
 
 
+def make_baseline(agent, config) -> None:
+    """Attach the Z(s) ensemble and its optimiser to an offline agent."""
+    if config.z_target not in L.Z_TARGETS:
+        raise ValueError(f"unknown z_target {config.z_target!r}; valid: {L.Z_TARGETS}")
+    agent.baseline = VEnsemble(agent.obs_dim, config.hidden, seeding.generators(agent.seeds, "init_baseline"),
+                               n=config.n_baselines).to(agent.device)
+    agent.optimizers["baseline"] = agent.adam(agent.baseline.parameters(), config.z_lr)
+
+
+def baseline_step(agent, batch: Batch, log_pi_data: Tensor, next_log_pi: Tensor,
+                  alpha: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
+    """One Z(s) step (Eq. 8-9) with the policy's log pi of the dataset actions and of a' ~ pi(.|s')."""
+    cfg = agent.config
+    floor = getattr(cfg, "baseline_log_pi_floor", None)
+    with torch.no_grad():
+        next_lp = L.floor_log_pi(next_log_pi, floor)
+        z_target = L.baseline_target(batch.rewards, batch.terminals, next_lp, agent.baseline(batch.next_obs),
+                                     alpha, cfg.gamma, cfg.z_target)
+    z_loss, stats = L.baseline_loss(L.floor_log_pi(log_pi_data, floor), agent.baseline(batch.obs), z_target)
+    agent.optimize("baseline", z_loss)
+    return z_loss.detach(), stats
+
+
 class SACML(SAC):
     """SAC+ML policy and critics plus the alignment baseline Z(s)."""
 
@@ -38,11 +61,7 @@ class SACML(SAC):
     def __init__(self, config: SACMLConfig, obs_dim: int, act_dim: int, seeds: list[int], device: str = "cpu",
                  cuda_graph: bool = False):
         super().__init__(config, obs_dim, act_dim, seeds, device, cuda_graph)
-        if config.z_target not in L.Z_TARGETS:
-            raise ValueError(f"unknown z_target {config.z_target!r}; valid: {L.Z_TARGETS}")
-        self.baseline = VEnsemble(obs_dim, config.hidden, seeding.generators(self.seeds, "init_baseline"),
-                                  n=config.n_baselines).to(self.device)
-        self.optimizers["baseline"] = self.adam(self.baseline.parameters(), config.z_lr)
+        make_baseline(self, config)
 
     def _update(self, batch: Batch, noise: Tensor) -> dict[str, Tensor]:
         cfg = self.config
@@ -57,17 +76,13 @@ class SACML(SAC):
         self.optimize("critic", critic_loss)
 
         log_pi_data = self.actor.log_prob_under(mean, log_std, batch.actions)  # ML term, and Z's log pi(a|s)
-        with torch.no_grad():
-            z_target = L.baseline_target(batch.rewards, batch.terminals, next_log_pi, self.baseline(batch.next_obs),
-                                         alpha, cfg.gamma, cfg.z_target)
-        z_loss, z_stats = L.baseline_loss(log_pi_data, self.baseline(batch.obs), z_target)
-        self.optimize("baseline", z_loss)
+        z_loss, z_stats = baseline_step(self, batch, log_pi_data, next_log_pi, alpha)
 
         q_pi = self.critic(batch.obs, pi_action, detach=True).min(dim=1).values
         actor_loss, ml_stats = L.sac_ml_actor_loss(log_pi, q_pi, alpha, log_pi_data, cfg.w)
         self.optimize("actor", actor_loss, clip=cfg.actor_grad_clip)
 
         polyak_update(self.critic_target, self.critic, cfg.tau)
-        return {"critic_loss": critic_loss.detach(), "actor_loss": actor_loss.detach(), "z_loss": z_loss.detach(),
+        return {"critic_loss": critic_loss.detach(), "actor_loss": actor_loss.detach(), "z_loss": z_loss,
                 "temp_loss": temp_loss.detach(), "alpha": alpha, "entropy": -log_pi.detach().mean(-1),
                 **stats, **z_stats, **ml_stats}

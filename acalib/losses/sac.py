@@ -97,6 +97,13 @@ def baseline_target(reward: Tensor, done: Tensor, next_log_pi: Tensor, next_z: T
     return soft_bellman_target(reward, done, v, gamma)
 
 
+def floor_log_pi(log_pi: Tensor, floor: float | None) -> Tensor:
+    """log pi in the Z fit, clipped below at ``floor`` when given. Paper Sec. 6.3: aligning a CQL
+    policy, Eq. (8) "clips log pi0 to 0 when it is negative" (read here as max(log pi0, 0), applied
+    to every log pi term of the fit); None (SAC+ML) leaves it unchanged."""
+    return log_pi if floor is None else log_pi.clamp(min=floor)
+
+
 def baseline_loss(log_pi_data: Tensor, z_pred: Tensor, target: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
     """Eq. (8): sum_i mean_B [(log pi(a|s) + Z_i(s)) - y]^2, semi-gradient on Z only.
 
