@@ -96,7 +96,7 @@ def run_online(algo: str, steps: int, out: str | Path, *, init: str | Path | Non
     in the buffer (paper App. E.1). sac without ``init``: SAC from scratch on ``env`` (scored
     with D4RL's reference returns where it has them) or on ``dataset``'s environment.
     """
-    cls = algo_class(algo, ONLINE_ALGOS)
+    algo_class(algo, ONLINE_ALGOS)  # validates the name
     device = resolve_device(device)
     overrides = dict(overrides or {})
     if init is not None:
@@ -174,5 +174,3 @@ def _run_scratch(env: str, seeds: list[int], steps: int, out, device: str, overr
     train_online(agent, buffer, run, env, ref, loop, resume=resume)
     return run
 
-
-__all__ = ["run_offline", "run_online", "load_offline_agent", "D4RL_REF_SCORES"]

@@ -62,10 +62,6 @@ class BatchedMLP(nn.Module):
                 x = x.relu_()
         return x
 
-    def run_slice(self, run: int) -> dict[str, Tensor]:
-        """The parameters of one run's members (for tests and inspection)."""
-        m = self.members_per_run
-        return {name: p[run * m:(run + 1) * m] for name, p in self.named_parameters()}
 
 
 # --------------------------------------------------------------------------------------

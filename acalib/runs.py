@@ -15,7 +15,6 @@ import os
 import tempfile
 from pathlib import Path
 
-import numpy as np
 
 from . import __version__
 
@@ -123,6 +122,3 @@ def run_key(**parts) -> str:
     text = json.dumps({**parts, "acalib_version": __version__}, sort_keys=True, default=str)
     return hashlib.sha1(text.encode()).hexdigest()[:10]
 
-
-def summarize(values: np.ndarray) -> dict:
-    return {"mean": float(np.mean(values)), "std": float(np.std(values))}

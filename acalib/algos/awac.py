@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from .. import seeding
 from ..data.buffers import Batch
 from ..losses import awac as W
 from ..losses import sac as L
@@ -42,7 +43,6 @@ class AWAC(SAC):
             del self.optimizers["temperature"]
 
     def extra_randoms(self, batch: int) -> tuple[Tensor, ...]:
-        from .. import seeding
         return (seeding.normal(self.noise_generators, (batch, self.config.n_action_samples, self.act_dim),
                                self.device),)
 

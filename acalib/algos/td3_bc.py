@@ -9,7 +9,7 @@ import copy
 from dataclasses import dataclass
 
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 
 from ..data.buffers import Batch, Transitions
 from ..losses import sac as L

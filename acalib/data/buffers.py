@@ -129,6 +129,7 @@ class ReplayBuffer:
         self.data = torch.zeros(1 if shared else runs, rows, self.width, device=self.device)
         self.prefix = self._to_rows(prefix)[-capacity:] if prefix is not None and len(prefix) else \
             torch.zeros(0, self.width, device=self.device)
+        self.run_index = torch.arange(self.runs, device=self.device)[:, None]  # (R, 1), for per-run gathers
         self.pos = 0
         self.size = 0  # transitions in ``data``
         self.added = 0  # transitions ever added to ``data``
@@ -197,7 +198,7 @@ class ReplayBuffer:
         if self.shared:
             rows = self.data[0][idx]
         else:
-            rows = self.data[torch.arange(self.runs, device=self.device)[:, None], (idx - n_prefix).clamp_(min=0)]
+            rows = self.data[self.run_index, (idx - n_prefix).clamp_(min=0)]
             if n_prefix:
                 from_prefix = (idx < n_prefix).unsqueeze(-1)
                 rows = torch.where(from_prefix, self.prefix[(start + idx).clamp_(max=len(self.prefix) - 1)], rows)

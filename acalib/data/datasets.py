@@ -24,7 +24,6 @@ from .zoo import zoo_root
 
 LEVELS = ("random", "medium", "medium-replay", "medium-expert", "expert")
 GENERATED_LEVELS = ("random",)  # levels that need no behaviour-policy zoo
-ZOO_LEVELS = ("medium", "medium-replay", "medium-expert", "expert")
 GENERATOR_VERSION = 1
 
 

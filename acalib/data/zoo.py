@@ -95,8 +95,9 @@ def export_zoo(run_path: str | Path, env: str, zoo_dir: str | Path | None = None
 
 
 def _dims(actor_state: dict) -> tuple[int, int]:
-    w0, w_last = actor_state["net.weights.0"], actor_state[f"net.weights.{len([k for k in actor_state if 'weights' in k]) - 1}"]
-    return int(w0.shape[1]), int(w_last.shape[2]) // 2
+    """(obs_dim, act_dim) of a saved squashed-Gaussian actor (its last layer outputs mean and log std)."""
+    weights = [v for k, v in actor_state.items() if k.startswith("net.weights.")]
+    return int(weights[0].shape[1]), int(weights[-1].shape[2]) // 2
 
 
 def zoo_metadata(env: str, zoo_dir: str | Path | None = None) -> dict:

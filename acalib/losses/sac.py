@@ -4,7 +4,6 @@ Shapes: ``runs`` R, critics per run n, batch B. Per-run scalars such as alpha ar
 """
 from __future__ import annotations
 
-import torch
 from torch import Tensor
 
 

@@ -1,7 +1,6 @@
 """TD3+BC (Fujimoto & Gu, 2021) as d3rlpy 1.1 runs it (the paper's Table 6 offline comparison)."""
 from __future__ import annotations
 
-import torch
 from torch import Tensor
 
 
