@@ -15,9 +15,11 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
 	$(PY) -m pip install --quiet --no-deps -e .
+	$(PY) -m ipykernel install --sys-prefix --name acalib --display-name "acalib (.venv)" >/dev/null
 	touch $(STAMP)
 
 test: $(STAMP)
+	.ci/ensure-chromium
 	$(PY) -m pytest -q
 
 test-slow: $(STAMP)

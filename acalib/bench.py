@@ -18,7 +18,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .algos import ACA, CQL, SAC, SACML, CQLConfig, SACMLConfig, SACConfig, aca_config
+from .algos import (ACA, BR, CQL, SAC, SACML, BRConfig, CQLConfig, CQLEnsemble, CQLEnsembleConfig, SACMLConfig,
+                    SACConfig, aca_config)
+from .data.balanced_replay import BalancedReplayBuffer
 from .data.buffers import ReplayBuffer, Transitions
 
 OBS_DIM, ACT_DIM, BATCH = 17, 6, 256
@@ -43,7 +45,16 @@ def make_agent(algo: str, seeds: list[int], device: str, cuda_graph: bool = Fals
         return offline
     if algo == "aca":
         return ACA.from_offline(offline, aca_config("medium", base=offline.config), cuda_graph)
-    raise ValueError(f"unknown bench algorithm {algo!r}; valid: ['aca', 'cql', 'sac', 'sac_ml']")
+    if algo == "br":  # from a 5-member CQL ensemble per seed; 1000 online transitions (one "epoch") in its buffer
+        agent = BR.from_offline(CQLEnsemble(CQLEnsembleConfig(), OBS_DIM, ACT_DIM, seeds, device), BRConfig())
+        data = synthetic_data()
+        agent.attach(BalancedReplayBuffer(len(seeds), data, device=device))
+        for i in range(1000):
+            row = [i] * len(seeds)
+            agent.replay.add(data.observations[row], data.actions[row], data.rewards[row],
+                             data.next_observations[row], data.terminals[row], data.timeouts[row])
+        return agent
+    raise ValueError(f"unknown bench algorithm {algo!r}; valid: ['aca', 'br', 'cql', 'sac', 'sac_ml']")
 
 
 def sync(device: str) -> None:
@@ -54,7 +65,8 @@ def sync(device: str) -> None:
 def time_updates(algo: str, runs: int, device: str, updates: int, warmup: int = 20, cuda_graph: bool = False) -> float:
     """Seconds per batched update (all ``runs`` seeds advance one step)."""
     agent = make_agent(algo, list(range(runs)), device, cuda_graph)
-    buffer = ReplayBuffer.from_transitions(synthetic_data(), runs, device)
+    # BR samples its own prioritized buffer (three batches) and re-scores the sampled leaves: timed too
+    buffer = agent.replay if algo == "br" else ReplayBuffer.from_transitions(synthetic_data(), runs, device)
     for _ in range(warmup):
         agent.update(buffer.sample(BATCH, agent.data_generators))
     sync(device)
@@ -123,6 +135,8 @@ def main(args) -> dict:
     modes = ["eager", "graph"] if getattr(args, "cuda_graph", False) else ["eager"]
     for algo in algos:
         for mode in modes:
+            if mode == "graph" and algo == "br":
+                continue  # BR updates its sum tree between steps: no CUDA graph
             for s in seed_counts:
                 dt = time_updates(algo, s, device, args.updates, cuda_graph=mode == "graph")
                 row = {"algo": algo, "mode": mode, "seeds": s, "ms_per_update": 1e3 * dt,

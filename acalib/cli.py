@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from . import __version__
 
@@ -42,7 +43,7 @@ def loop_settings(a) -> dict:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .algos import OFFLINE_ALGOS, ONLINE_ALGOS
+    from .algos import OFFLINE_ALGOS, ONLINE_ALGOS, ONLINE_VARIANTS
 
     parser = argparse.ArgumentParser(prog="acalib", description=__doc__)
     parser.add_argument("--version", action="version", version=f"acalib {__version__}")
@@ -56,27 +57,52 @@ def build_parser() -> argparse.ArgumentParser:
     add_loop_args(p)
 
     p = sub.add_parser("online", help="fine-tune online from an offline run (or SAC from scratch)")
-    p.add_argument("--algo", required=True, choices=sorted(ONLINE_ALGOS))
+    p.add_argument("--algo", required=True, choices=sorted(ONLINE_ALGOS),
+                   help="aca (from sac_ml, or cql with fit_baseline); sac (SAC->SAC from sac_ml, CQL->SAC from "
+                        "cql, or from scratch); awac (from awac); br (from cql_ensemble or sac_ml_ensemble); "
+                        "ablations: " + ", ".join(f"{n} = {b} with {p}" for n, (b, p) in ONLINE_VARIANTS.items()))
     p.add_argument("--init", help="finished offline run directory to start from")
     p.add_argument("--dataset", help="dataset (SAC from scratch: its environment and reference scores)")
     p.add_argument("--env", help="environment for SAC from scratch without a dataset, e.g. hopper")
+    p.add_argument("--no-offline-data", action="store_true",
+                   help="start with an empty buffer (paper Table 4; ACA's beta x 1.5 beyond random/medium)")
     p.add_argument("--policy-snapshots", action="store_true", help="keep the policy at every checkpoint")
     p.add_argument("--seeds", help="seeds (SAC from scratch; with --init the offline run's seeds)")
     add_loop_args(p)
 
+    p = sub.add_parser("actor-only", help="actor-only updates on another dataset's states (paper Sec. 4)")
+    p.add_argument("--init", required=True, help="finished offline run (sac_ml, cql, awac)")
+    p.add_argument("--dataset", required=True, help="whose states to update on, e.g. hopper-random")
+    p.add_argument("--critic", default="offline", choices=["offline", "aligned"],
+                   help="the offline Q, or the aligned Q (R <- Z; needs a Z baseline)")
+    p.add_argument("--size", type=int, help="transitions when the dataset is generated here")
+    add_loop_args(p)
+
+    p = sub.add_parser("probe", help="offline Q vs aligned Q along perturbed actions (paper Fig. 4, 20, 21)")
+    p.add_argument("--init", required=True, help="finished offline run with a Z baseline")
+    p.add_argument("--ood", required=True, help="dataset of out-of-distribution states, e.g. hopper-random")
+    p.add_argument("--states", type=int, default=200, help="states per seed and distribution (paper: 200)")
+    p.add_argument("--points", type=int, default=41, help="points per action dimension in [-1, 1]")
+    p.add_argument("--size", type=int, help="transitions of --ood when it is generated here")
+    p.add_argument("--out", required=True, help="CSV of every probe point")
+    p.add_argument("--device", default="cpu")
+
     p = sub.add_parser("bench", help="updates per second per seed on this device")
     p.add_argument("--device", default="cpu")
     p.add_argument("--seeds", default="1,5", help="numbers of seeds to batch (default: 1,5)")
-    p.add_argument("--algos", default="sac,sac_ml,aca,cql")
+    p.add_argument("--algos", default="sac,sac_ml,aca,cql,br")
     p.add_argument("--updates", type=int, default=200)
     p.add_argument("--cuda-graph", action="store_true", help="also time the CUDA-graph update (GPU only)")
     p.add_argument("--d3rlpy-python", help="python of a venv with d3rlpy 2.8.1: compare, alternating runs")
     p.add_argument("--rounds", type=int, default=3, help="alternating rounds when comparing")
     p.add_argument("--json", help="also write the results here")
 
-    p = sub.add_parser("reproduce", help="the end-to-end pipeline at a profile, and its report")
+    p = sub.add_parser("reproduce", help="execute the notebook suite at a profile into reports/<profile>/")
     p.add_argument("--profile", default="smoke", help="tiny, smoke, lite or paper (default: smoke)")
-    p.add_argument("--device", default="cpu")
+    p.add_argument("--only", help="some notebooks, by name or artifact, e.g. fig05,table2 (default: all)")
+    p.add_argument("--jobs", type=int, default=1, help="notebooks executed in parallel (default: 1)")
+    p.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto (default: cpu)")
+    p.add_argument("--recompute", action="store_true", help="train every run afresh instead of reusing it")
     p.add_argument("--no-progress", action="store_true")
 
     p = sub.add_parser("datasets", help="list, inspect or build datasets")
@@ -123,11 +149,35 @@ def main(argv: list[str] | None = None) -> int:
                              env=args.env, seeds=parse_seeds(args.seeds) if args.seeds else None,
                              device=args.device,
                              overrides=parse_overrides(args.set), settings=loop_settings(args),
-                             d4rl_dir=args.d4rl_dir, cuda_graph=args.cuda_graph)
+                             d4rl_dir=args.d4rl_dir, cuda_graph=args.cuda_graph,
+                             offline_data=not args.no_offline_data)
             print(f"online run finished: {run.path}")
+        elif args.command == "actor-only":
+            from .experiment import run_actor_only
+            run = run_actor_only(args.init, args.dataset, args.steps, args.out, critic=args.critic,
+                                 device=args.device, settings=loop_settings(args), size=args.size)
+            print(f"actor-only run finished: {run.path}")
+        elif args.command == "probe":
+            from .data.datasets import load_dataset, reload_dataset
+            from .experiment import load_offline_agent, resolve_device
+            from .probes import overestimated_fraction, q_probe_frame
+            from .runs import write_csv_atomic
+            offline, cfg = load_offline_agent(args.init, resolve_device(args.device))
+            sets = {"in-distribution": reload_dataset(cfg["dataset"]).transitions,
+                    "out-of-distribution": load_dataset(args.ood, size=args.size).transitions}
+            frame = q_probe_frame(offline, cfg["dataset"]["name"], sets, args.states, args.points)
+            write_csv_atomic(frame, Path(args.out))
+            print(overestimated_fraction(frame).to_string(index=False))
         elif args.command == "reproduce":
-            from .reproduce import reproduce
-            print(f"report: {reproduce(args.profile, device=args.device, progress=not args.no_progress)}")
+            from .suite import reproduce
+            suite = reproduce(args.profile, only=args.only, jobs=args.jobs, device=args.device,
+                              recompute=args.recompute, progress=not args.no_progress)
+            for r in suite.failed:
+                print(f"acalib: notebook {r.name} failed: {r.error}", file=sys.stderr)
+            print(f"report: {suite.index} ({len(suite.results) - len(suite.failed)} of {len(suite.results)} "
+                  f"notebooks ok)")
+            if not suite.ok:
+                return 1
         elif args.command == "bench":
             from .bench import main as bench_main
             bench_main(args)

@@ -1,13 +1,14 @@
 """One offline or online run, from names to a finished run directory (used by the CLI and notebooks)."""
 from __future__ import annotations
 
-from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from .algos import ACA, OFFLINE_ALGOS, ONLINE_ALGOS, SAC, SACConfig, aca_config, aca_group, algo_class
+from .algos import (ACA, BR, OFFLINE_ALGOS, ONLINE_ALGOS, SAC, SACConfig, TRANSFERS, aca_config, aca_group,
+                    algo_class, online_method)
+from .data.balanced_replay import BalancedReplayBuffer
 from .data.buffers import ReplayBuffer, top_n_episodes
 from .data.datasets import load_dataset, reload_dataset
 from .envs import D4RL_REF_SCORES, EnvBatch
@@ -88,27 +89,34 @@ def load_offline_agent(init: str | Path, device: str):
 def run_online(algo: str, steps: int, out: str | Path, *, init: str | Path | None = None,
                dataset: str | None = None, env: str | None = None, seeds: list[int] | None = None,
                device: str = "cpu", overrides: dict | None = None, settings: dict | None = None,
-               d4rl_dir: str | None = None, cuda_graph: bool = False) -> RunDir:
+               d4rl_dir: str | None = None, cuda_graph: bool = False, offline_data: bool = True) -> RunDir:
     """Online fine-tuning from an offline run (``init``), or SAC from scratch on ``dataset``'s environment.
 
-    aca: alignment from the offline Z(s), buffer seeded with the top-N offline episodes.
-    sac with ``init``: SAC->SAC, the offline actor, critics and alpha, every offline transition
-    in the buffer (paper App. E.1). sac without ``init``: SAC from scratch on ``env`` (scored
-    with D4RL's reference returns where it has them) or on ``dataset``'s environment.
+    aca (and its ablations aca_*): alignment from the offline Z(s), buffer seeded with the
+    top-N offline episodes. sac with ``init``: SAC->SAC / CQL->SAC, the offline actor, critics
+    and alpha, every offline transition in the buffer (paper App. E.1); awac likewise from an
+    AWAC run. ``offline_data=False``: the buffer starts empty (and ACA's beta grows, Table 4).
+    sac without ``init``: SAC from scratch on ``env`` (scored with D4RL's reference returns
+    where it has them) or on ``dataset``'s environment.
     """
-    algo_class(algo, ONLINE_ALGOS)  # validates the name
+    base, presets = online_method(algo)
     device = resolve_device(device)
-    overrides = dict(overrides or {})
+    overrides = {**presets, **(overrides or {})}
     if init is not None:
+        init_algo = RunDir(init).config().get("algo")
+        if init_algo not in TRANSFERS.get(base, ()):
+            raise ValueError(f"online {algo!r} cannot start from a {init_algo!r} run ({init}); "
+                             f"it needs an offline run of {' or '.join(TRANSFERS.get(base, ())) or 'nothing'}: "
+                             f"make one with `acalib offline --algo {TRANSFERS.get(base, ('sac_ml',))[0]} ...`")
         offline, init_cfg = load_offline_agent(init, device)
         dataset = init_cfg["dataset"]["name"] if dataset is None else dataset
         if seeds is not None and list(seeds) != list(init_cfg["seeds"]):
             raise ValueError(f"online seeds {seeds} must equal the offline run's seeds {init_cfg['seeds']} "
                              f"(each online seed continues the offline model of the same seed)")
         seeds = init_cfg["seeds"]
-    elif algo != "sac":
+    elif base != "sac":
         raise ValueError(f"online algorithm {algo!r} starts from an offline run: pass --init DIR "
-                         f"(make one with `acalib offline --algo sac_ml ...`)")
+                         f"(make one with `acalib offline --algo {TRANSFERS[base][0]} ...`)")
     if seeds is None or (dataset is None and env is None):
         raise ValueError("SAC from scratch needs --seeds and --env (or --dataset, for its environment and scores)")
     if dataset is None:
@@ -120,18 +128,24 @@ def run_online(algo: str, steps: int, out: str | Path, *, init: str | Path | Non
     data = ds.transitions
     prefill = data.take(np.arange(0))
 
-    if algo == "aca":
-        group = aca_group(ds.name)
-        config = aca_config(group, base=offline.config, **overrides)
+    cls = algo_class(algo, ONLINE_ALGOS)
+    if base == "aca":
+        config = aca_config(aca_group(ds.name), base=offline.config, **{"offline_data": offline_data, **overrides})
         agent = ACA.from_offline(offline, config, cuda_graph)
         prefill = top_n_episodes(data, config.n_trajs)
-    elif init is not None:
-        base = {f.name: getattr(offline.config, f.name) for f in fields(SACConfig)}
-        config = SACConfig.from_dict({**base, **overrides})
-        agent = SAC.from_offline(offline, config, cuda_graph)
-        prefill = data  # SAC->SAC: every offline transition in the buffer
+    elif base == "br":  # from an offline ensemble; every offline transition goes into its prioritized buffer
+        if not offline_data:
+            raise ValueError("BR replays the offline data by design (paper Sec. 6.4); it cannot run without it")
+        config = BR.config_cls.from_dict({"hidden": offline.config.hidden, **overrides})
+        agent = BR.from_offline(offline, config, cuda_graph)
+        prefill = data
+    elif init is not None:  # SAC->SAC, CQL->SAC, AWAC->AWAC: the same networks carry on
+        shared = {k: v for k, v in offline.config.to_dict().items() if k in cls.config_cls().to_dict()}
+        config = cls.config_cls.from_dict({**shared, **overrides})
+        agent = cls.from_offline(offline, config, cuda_graph)
+        prefill = data if offline_data else prefill  # every offline transition in the buffer
     else:
-        config = SACConfig.from_dict(overrides)
+        config = SAC.config_cls.from_dict(overrides)
         agent = SAC(config, data.obs_dim, data.act_dim, seeds, device, cuda_graph)
     check_dims("agent", (agent.obs_dim, agent.act_dim), ds.env)
 
@@ -140,14 +154,19 @@ def run_online(algo: str, steps: int, out: str | Path, *, init: str | Path | Non
     resume = run.prepare({"stage": "online", "algo": algo, "init": str(init) if init else None,
                           "init_algo": init_cfg["algo"] if init else None, "dataset": ds.describe(),
                           "seeds": seeds, "steps": steps, "hyperparameters": config.to_dict(),
-                          "buffer_prefill": len(prefill), "device": device,
+                          "buffer_prefill": len(prefill), "offline_data": offline_data, "device": device,
                           "loop": {k: getattr(loop, k) for k in ("eval_interval", "eval_episodes",
                                                                  "checkpoint_interval")}},
                          defaults=type(config)().to_dict())
     if run.done:
         return run
-    buffer = ReplayBuffer(len(seeds), ONLINE_BUFFER_SIZE, data.obs_dim, data.act_dim, device,
-                          prefix=prefill, max_added=steps)
+    if base == "br":
+        buffer = BalancedReplayBuffer(len(seeds), data, config.online_buffer_size, config.density_batch_size,
+                                      config.init_online_fraction, config.init_online_window, device, max_added=steps)
+        agent.attach(buffer)
+    else:
+        buffer = ReplayBuffer(len(seeds), ONLINE_BUFFER_SIZE, data.obs_dim, data.act_dim, device,
+                              prefix=prefill, max_added=steps)
     train_online(agent, buffer, run, ds.env, (ds.ref_min, ds.ref_max), loop, resume=resume)
     return run
 
@@ -174,3 +193,44 @@ def _run_scratch(env: str, seeds: list[int], steps: int, out, device: str, overr
     train_online(agent, buffer, run, env, ref, loop, resume=resume)
     return run
 
+
+
+ACTOR_ONLY_CRITICS = ("offline", "aligned")
+
+
+def run_actor_only(init: str | Path, dataset: str, steps: int, out: str | Path, *, critic: str = "offline",
+                   device: str = "cpu", settings: dict | None = None, size: int | None = None) -> RunDir:
+    """The controlled actor-only experiment (paper Sec. 4, App. B.2): load an offline run's actor
+    and critic, freeze the critic, collect no data, and take SAC-style actor and temperature
+    steps (AWAC-style for AWAC) on the states of another dataset (``dataset``, e.g. the random
+    level: out-of-distribution states), evaluating as it goes.
+
+    ``critic="offline"``: the offline Q. ``critic="aligned"``: the aligned Q = k clip(log pi0) + R
+    with R <- Z at the switch (ACA's alignment, its group's k schedule), alpha reset to 1.
+    """
+    if critic not in ACTOR_ONLY_CRITICS:
+        raise ValueError(f"unknown critic {critic!r}; valid: {ACTOR_ONLY_CRITICS}")
+    device = resolve_device(device)
+    offline, init_cfg = load_offline_agent(init, device)
+    if critic == "aligned":
+        agent = ACA.from_offline(offline, aca_config(aca_group(init_cfg["dataset"]["name"]), base=offline.config))
+    else:
+        agent = offline
+        agent.step = 0  # count actor-only steps from the switch
+    ds = load_dataset(dataset, size=size)
+    check_dims(f"dataset {ds.name}", (ds.transitions.obs_dim, ds.transitions.act_dim), init_cfg["dataset"]["env"])
+    loop = LoopSettings(steps=steps, **(settings or {}))
+    run = RunDir(out)
+    resume = run.prepare({"stage": "actor_only", "algo": init_cfg["algo"], "critic": critic, "init": str(init),
+                          "dataset": ds.describe(), "offline_dataset": init_cfg["dataset"]["name"],
+                          "seeds": agent.seeds, "steps": steps, "hyperparameters": agent.config.to_dict(),
+                          "device": device, "loop": {k: getattr(loop, k) for k in ("eval_interval", "eval_episodes",
+                                                                                   "checkpoint_interval")}},
+                         defaults=type(agent.config)().to_dict())
+    if run.done:
+        return run
+    ref = init_cfg["dataset"]["ref_min_score"], init_cfg["dataset"]["ref_max_score"]
+    buffer = ReplayBuffer.from_transitions(ds.transitions, agent.runs, device)
+    train_offline(agent, buffer, run, init_cfg["dataset"]["env"], ref, loop, resume=resume, stage="actor_only",
+                  update=agent.actor_only_update)
+    return run

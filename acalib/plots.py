@@ -1,11 +1,13 @@
 """Figures in the paper's look: mean +- std over seeds, offline half then online half."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import matplotlib
 
-matplotlib.use("Agg")
+if not os.environ.get("MPLBACKEND"):  # Jupyter kernels set their inline backend: figures show in the notebook
+    matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
@@ -17,26 +19,86 @@ def mean_std(metrics: pd.DataFrame, value: str = "normalized_score") -> pd.DataF
     return pd.DataFrame({"mean": g.mean(), "std": g.std(ddof=0).fillna(0.0), "seeds": g.count()}).reset_index()
 
 
-def plot_offline_online(ax, offline: pd.DataFrame | None, online: dict[str, pd.DataFrame], title: str,
-                        offline_label: str = "SAC+ML (offline)", value: str = "normalized_score") -> None:
-    """Offline curve on the left half, online curves (one per method) on the right half."""
+OFFLINE_COLORS = (2, 4, 7, 8)  # tab10 indices: offline curves (green first, as the paper's SAC+ML)
+ONLINE_COLORS = (3, 0, 1, 6, 5, 9)  # online curves
+
+
+def plot_offline_online(ax, offline: pd.DataFrame | dict[str, pd.DataFrame] | None, online: dict[str, pd.DataFrame],
+                        title: str, offline_label: str = "SAC+ML (offline)", value: str = "normalized_score",
+                        legend: bool = True) -> None:
+    """Offline curves on the left half, online curves (one per method) on the right half.
+
+    ``offline``: one offline run's metrics (labelled ``offline_label``) or several, {label: metrics}
+    (Fig. 5: SAC+ML, CQL, AWAC; online methods sharing an offline run share its curve)."""
     palette = sns.color_palette("tab10")
+    if isinstance(offline, pd.DataFrame):
+        offline = {offline_label: offline}
     shift = 0
-    if offline is not None:
-        s = mean_std(offline, value)
-        ax.plot(s["step"], s["mean"], color=palette[2], label=offline_label)
-        ax.fill_between(s["step"], s["mean"] - s["std"], s["mean"] + s["std"], color=palette[2], alpha=0.2)
-        shift = int(s["step"].max())
+    for i, (label, df) in enumerate((offline or {}).items()):
+        s = mean_std(df, value)
+        color = palette[OFFLINE_COLORS[i % len(OFFLINE_COLORS)]]
+        ax.plot(s["step"], s["mean"], color=color, label=label)
+        ax.fill_between(s["step"], s["mean"] - s["std"], s["mean"] + s["std"], color=color, alpha=0.2)
+        shift = max(shift, int(s["step"].max()))
+    if offline:
         ax.axvline(shift, color="grey", ls="--", lw=0.8)
     for i, (label, df) in enumerate(online.items()):
         s = mean_std(df, value)
-        color = palette[(i + 3) % 10]
+        color = palette[ONLINE_COLORS[i % len(ONLINE_COLORS)]]
         ax.plot(s["step"] + shift, s["mean"], color=color, label=label)
         ax.fill_between(s["step"] + shift, s["mean"] - s["std"], s["mean"] + s["std"], color=color, alpha=0.2)
     ax.set_title(title)
     ax.set_xlabel("offline steps | online environment steps")
     ax.set_ylabel("normalized score" if value == "normalized_score" else value)
+    if legend:
+        ax.legend(fontsize=8)
+
+
+def shared_legend(fig, ax, ncol: int = 5) -> None:
+    """One legend for every panel (they share their curves), centred below the panels."""
+    handles, labels = ax.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=ncol, fontsize=9, frameon=False)
+
+
+def plot_curves(ax, curves: dict[str, pd.DataFrame], title: str, xlabel: str, reference: float | None = None,
+                reference_label: str = "offline score", value: str = "normalized_score") -> None:
+    """One mean +- std curve per method (actor-only updates, online-only panels); ``reference``
+    draws a dashed horizontal line (the score at the end of offline training, as the paper)."""
+    palette = sns.color_palette("tab10")
+    for i, (label, df) in enumerate(curves.items()):
+        s = mean_std(df, value)
+        color = palette[ONLINE_COLORS[i % len(ONLINE_COLORS)]]
+        ax.plot(s["step"], s["mean"], color=color, label=label)
+        ax.fill_between(s["step"], s["mean"] - s["std"], s["mean"] + s["std"], color=color, alpha=0.2)
+    if reference is not None:
+        ax.axhline(reference, color="grey", ls="--", lw=1.0, label=reference_label)
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("normalized score" if value == "normalized_score" else value)
     ax.legend(fontsize=8)
+
+
+def plot_state_norms(ax, norms: dict[str, "np.ndarray"], title: str, bins: int = 100) -> None:
+    """Fig. 9: overlaid histograms of the L2 norm of the states of each dataset (label: norms)."""
+    palette = sns.color_palette("tab10")
+    for i, (label, values) in enumerate(norms.items()):
+        sns.histplot(x=values, bins=bins, ax=ax, color=palette[i % 10], label=label, element="step", alpha=0.3)
+    ax.set_title(title)
+    ax.set_xlabel("state L2 norm")
+    ax.set_ylabel("count")
+    if norms:
+        ax.legend(fontsize=8)
+
+
+def panel_grid(n: int, cols: int = 3, size: tuple[float, float] = (5.0, 3.4)):
+    """A figure with ``n`` panels, ``cols`` per row; returns (fig, the n axes), unused axes removed."""
+    cols = max(1, min(cols, n))
+    rows = -(-n // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(size[0] * cols, size[1] * rows), squeeze=False)
+    flat = list(axes.ravel())
+    for ax in flat[n:]:
+        ax.remove()
+    return fig, flat[:n]
 
 
 def save_figure(fig, path_without_suffix: str | Path) -> list[Path]:

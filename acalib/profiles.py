@@ -16,16 +16,31 @@ class Profile:
     eval_episodes: int
     dataset_size: int | None  # transitions of generated datasets (None: the level's default)
     checkpoint_interval: int = 10_000
+    long_online_steps: int = 200_000  # Table 3 (ACA vs ODT/IQL at 200k online steps)
+    long_seeds: tuple[int, ...] = tuple(range(10))  # Table 3: 10 seeds
+    awac_online_steps: int = 500_000  # Table 7 (500k online steps vs AWAC)
+    actor_only_steps: int = 10_000  # Figs. 1b, 2, 3, 10, 11: actor-only updates
+    actor_only_eval_interval: int = 100
+    burn_in_steps: int = 50_000  # Figs. 14/15: critic-only online steps before fine-tuning
+    probe_states: int = 100  # Figs. 4, 20, 21: states per distribution in the Q probes
+    level_override: str | None = None  # every artifact uses this level instead of its own (tiny: no zoo needed)
+    ensemble_size: int = 5  # CQL->BR, SAC+ML->BR: offline ensemble members per seed (BR and the paper: 5)
 
 
 PROFILES = {
-    # CI: the whole pipeline in a couple of minutes on a 2-core CPU.
-    "tiny": Profile("tiny", ("hopper",), ("random",), (0, 1), 300, 300, 100, 2, 20_000, 300),
-    # `make reproduce`: reduced grid, minutes on a 2-core CPU.
-    "smoke": Profile("smoke", ("hopper",), ("random",), (0, 1), 5_000, 5_000, 1_000, 5, 100_000, 5_000),
+    # CI: every notebook in a few minutes on a 2-core CPU; numbers mean nothing at this size.
+    "tiny": Profile("tiny", ("hopper",), ("random",), (0, 1), 200, 200, 100, 2, 20_000, 200,
+                    long_online_steps=300, long_seeds=(0, 1), awac_online_steps=300, actor_only_steps=100,
+                    actor_only_eval_interval=50, burn_in_steps=100, probe_states=8, ensemble_size=2,
+                    level_override="random"),
+    # `make reproduce`: every artifact at a reduced grid, well under an hour on a 2-core CPU.
+    "smoke": Profile("smoke", ("hopper",), ("random",), (0, 1), 5_000, 5_000, 1_000, 5, 100_000, 5_000,
+                     long_online_steps=10_000, long_seeds=(0, 1, 2), awac_online_steps=10_000,
+                     actor_only_steps=2_000, actor_only_eval_interval=200, burn_in_steps=2_000, probe_states=50),
     # hours on a CPU, minutes on a GPU.
     "lite": Profile("lite", ("hopper",), ("random", "medium", "medium-replay", "medium-expert", "expert"),
-                    (0, 1, 2), 100_000, 50_000, 5_000, 10, None),
+                    (0, 1, 2), 100_000, 50_000, 5_000, 10, None, long_online_steps=100_000,
+                    long_seeds=(0, 1, 2, 3, 4), awac_online_steps=100_000, burn_in_steps=10_000),
     # the paper's protocol (Sec. 6.1, App. E.1).
     "paper": Profile("paper", ("halfcheetah", "hopper", "walker2d"),
                      ("random", "medium", "medium-replay", "medium-expert", "expert"),

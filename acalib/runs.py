@@ -9,10 +9,12 @@
 from __future__ import annotations
 
 import csv
+import fcntl
 import hashlib
 import json
 import os
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -23,6 +25,15 @@ def write_json_atomic(path: Path, obj: dict) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     with os.fdopen(fd, "w") as f:
         json.dump(obj, f, indent=2, sort_keys=True, default=str)
+    os.replace(tmp, path)
+
+
+def write_csv_atomic(frame, path: Path) -> None:
+    """A DataFrame to CSV via a temporary file and a rename: never half-written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(fd)
+    frame.to_csv(tmp, index=False)
     os.replace(tmp, path)
 
 
@@ -114,6 +125,20 @@ VOLATILE = ("device", "progress")
 
 def _comparable(config: dict) -> dict:
     return {k: v for k, v in config.items() if k not in VOLATILE}
+
+
+@contextmanager
+def file_lock(path: str | Path):
+    """Hold an exclusive lock on ``path`` (created if missing): processes that train the same run or
+    build the same dataset (notebooks executed in parallel) wait for each other instead of colliding."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def run_key(**parts) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import torch
 
-STREAMS = {"init": 0, "noise": 1, "data": 2, "env": 3, "eval": 4, "init_baseline": 5}
+STREAMS = {"init": 0, "noise": 1, "data": 2, "env": 3, "eval": 4, "init_baseline": 5, "init_density": 6}
 
 
 def stream_seed(seed: int, stream: str) -> int:

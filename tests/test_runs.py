@@ -147,7 +147,7 @@ def test_cli_end_to_end_and_errors(minari_root, tmp_path, capsys):
     with pytest.raises(SystemExit):
         cli.main(["offline", "--algo", "nope", "--dataset", "hopper-random", "--steps", "1", "--out", "x"])
     err = capsys.readouterr().err.replace("'", "")
-    assert "invalid choice: nope (choose from awac, cql, sac_ml, td3_bc)" in err
+    assert "invalid choice: nope (choose from awac, cql, cql_ensemble, sac_ml, sac_ml_ensemble, td3_bc)" in err
 
     assert cli.main(["offline", "--algo", "sac_ml", "--dataset", "hopper-bogus", "--steps", "1",
                      "--out", str(tmp_path / "x")]) == 2

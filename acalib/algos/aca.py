@@ -34,6 +34,11 @@ class ACAConfig(SACConfig):
     actor_grad_clip: float | None = 0.25
     reward_shift: float = 0.0  # -1 on AntMaze
     keep_offline_adam_state: bool = True  # official: Adam moments carry over from offline
+    # Ablations (paper Sec. 6.5, App. D); the defaults are ACA itself.
+    critic_update: str = "aligned"  # "sac": BC only, R trained as a plain SAC critic (Eq. 23-24)
+    r_init: str = "baseline"  # "offline_q": R <- the offline critics instead of Z (Eq. 25-26)
+    reference_tau: float = 0.0  # > 0: delayed reference pi_theta- <- (1 - tau) theta- + tau theta (Fig. 8)
+    offline_data: bool = True  # False: no top-N seeding, beta x 1.5 beyond random/medium (Table 4)
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,11 @@ ACA_GROUPS: dict[str, ACAGroup] = {
 }
 
 
+NO_DATA_BETA_SCALE = 1.5  # beta_w/o = 1.5 beta without offline data (paper App. C.4, Table 4)
+CRITIC_UPDATES = ("aligned", "sac")
+R_INITS = ("baseline", "offline_q")
+
+
 def aca_group(dataset: str) -> str:
     """Dataset name -> ACA group: any 'antmaze' name, else its level (e.g. 'hopper-medium-replay')."""
     name = dataset.lower()
@@ -86,6 +96,9 @@ def aca_config(group: str, base: SACConfig | None = None, **overrides) -> ACACon
                        target_entropy_scale=g.target_entropy_scale, reward_shift=g.reward_shift)
     if base is None:
         config = replace(config, policy=g.policy)
+    if overrides.get("offline_data", True) is False:  # paper App. C.4: a more conservative beta
+        scale = 1.0 if group in ("random", "medium") else NO_DATA_BETA_SCALE
+        config = replace(config, n_trajs=0, beta=g.beta * scale, offline_data=False)
     return ACAConfig.from_dict({**config.to_dict(), **overrides})
 
 
@@ -100,13 +113,18 @@ class ACA(SAC):
         super().__init__(config, obs_dim, act_dim, seeds, device, cuda_graph)
         if config.k_schedule not in A.K_SCHEDULES:
             raise ValueError(f"unknown k_schedule {config.k_schedule!r}; valid: {A.K_SCHEDULES}")
+        if config.critic_update not in CRITIC_UPDATES:
+            raise ValueError(f"unknown critic_update {config.critic_update!r}; valid: {CRITIC_UPDATES}")
+        if config.r_init not in R_INITS:
+            raise ValueError(f"unknown r_init {config.r_init!r}; valid: {R_INITS}")
         self.reference = copy.deepcopy(self.actor).requires_grad_(False)
         self._k = torch.zeros((), device=self.device)  # this step's k, set before each update
 
     @classmethod
     def from_offline(cls, offline, config: ACAConfig, cuda_graph: bool = False) -> "ACA":
-        """Actor-critic alignment (Algorithm 2) from a trained agent that has a ``baseline`` Z(s)."""
-        if not hasattr(offline, "baseline"):
+        """Actor-critic alignment (Algorithm 2) from a trained agent that has a ``baseline`` Z(s)
+        (or, ``r_init="offline_q"``, R <- the offline critics)."""
+        if config.r_init == "baseline" and not hasattr(offline, "baseline"):
             raise ValueError(f"ACA needs an offline run with a Z(s) baseline (make one with --algo sac_ml, or "
                              f"--algo cql --set fit_baseline=true); got {offline.name!r}")
         for key in ("hidden", "n_critics", "policy"):
@@ -117,7 +135,10 @@ class ACA(SAC):
         with torch.no_grad():
             agent.actor.load_state_dict(offline.actor.state_dict())
             agent.reference.load_state_dict(offline.actor.state_dict())
-            q_from_baseline(offline.baseline, agent.critic)
+            if config.r_init == "baseline":
+                q_from_baseline(offline.baseline, agent.critic)
+            else:
+                agent.critic.load_state_dict(offline.critic.state_dict())
             agent.critic_target.load_state_dict(agent.critic.state_dict())
             agent.log_alpha.zero_()  # alpha <- 1
         if config.keep_offline_adam_state:
@@ -144,6 +165,12 @@ class ACA(SAC):
     def before_update(self) -> None:
         self._k.fill_(self.k)
 
+    def policy_value(self, obs: Tensor, action: Tensor) -> Tensor:
+        """Eq. (21): min_j [R_j(s, a~)] + k clip(log pi0(a~|s)); gradients to the action only."""
+        q = A.aligned_q(self.critic(obs, action, detach=True), self.clipped_log_pi0(self.reference_terms(obs), action),
+                        self._k)
+        return q.min(dim=1).values
+
     def _update(self, batch: Batch, noise: Tensor) -> dict[str, Tensor]:
         cfg, k = self.config, self._k
         _, _, pi_action, log_pi = self.sample_policy(batch.obs, noise[0])
@@ -155,11 +182,18 @@ class ACA(SAC):
         ref_next = tuple(t[:, b:] for t in ref)
         next_action, next_log_pi = self.next_sample(batch.next_obs, noise[1])
         with torch.no_grad():
-            target = A.aca_critic_target(batch.rewards, batch.terminals, self.critic_target(batch.next_obs, next_action),
-                                         self.clipped_log_pi0(ref_next, next_action), next_log_pi, alpha, k,
-                                         cfg.gamma, cfg.reward_shift)
+            next_r = self.critic_target(batch.next_obs, next_action)
+            if cfg.critic_update == "sac":  # BC only (Eq. 23-24): no log pi0 in the critic
+                target = L.sac_critic_target(batch.rewards + cfg.reward_shift, batch.terminals, next_r, next_log_pi,
+                                             alpha, cfg.gamma)
+            else:
+                target = A.aca_critic_target(batch.rewards, batch.terminals, next_r,
+                                             self.clipped_log_pi0(ref_next, next_action), next_log_pi, alpha, k,
+                                             cfg.gamma, cfg.reward_shift)
             clipped_data = self.clipped_log_pi0(ref_s, batch.actions)
-        critic_loss, stats = L.critic_loss(A.aligned_q(self.critic(batch.obs, batch.actions), clipped_data, k), target)
+        r_data = self.critic(batch.obs, batch.actions)
+        q_data = r_data if cfg.critic_update == "sac" else A.aligned_q(r_data, clipped_data, k)
+        critic_loss, stats = L.critic_loss(q_data, target)
         self.optimize("critic", critic_loss)
 
         # Gradients reach the actor through a~ in both R and log pi0; C_beta and the weights stay constant.
@@ -169,6 +203,8 @@ class ACA(SAC):
         self.optimize("actor", actor_loss, clip=cfg.actor_grad_clip)
 
         polyak_update(self.critic_target, self.critic, cfg.tau)
+        if cfg.reference_tau > 0:  # delayed reference (paper Sec. 6.5, Fig. 8); tau = 0 is the frozen pi0
+            polyak_update(self.reference, self.actor, cfg.reference_tau)
         return {"critic_loss": critic_loss.detach(), "actor_loss": actor_loss.detach(),
                 "temp_loss": temp_loss.detach(), "alpha": alpha, "entropy": -log_pi.detach().mean(-1),
                 "k": k.expand_as(alpha).clone(), "clipped_log_pi0": clipped_pi.detach().mean(-1), **stats}

@@ -13,7 +13,6 @@ from torch import Tensor
 from .. import seeding
 from ..data.buffers import Batch
 from ..losses import awac as W
-from ..losses import sac as L
 from ..nets import polyak_update
 from .sac import SAC, SACConfig
 
@@ -47,15 +46,19 @@ class AWAC(SAC):
                                self.device),)
 
     def _update(self, batch: Batch, noise: Tensor, noise_v: Tensor) -> dict[str, Tensor]:
-        cfg, actor = self.config, self.actor
-        alpha = self.alpha
-        next_action, next_log_pi = self.next_sample(batch.next_obs, noise[1])
-        with torch.no_grad():
-            target = L.sac_critic_target(batch.rewards, batch.terminals,
-                                         self.critic_target(batch.next_obs, next_action), next_log_pi, alpha, cfg.gamma)
-        critic_loss, stats = L.critic_loss(self.critic(batch.obs, batch.actions), target)
-        self.optimize("critic", critic_loss)
+        """Critic (SAC target with the fixed, negligible alpha) -> actor -> Polyak."""
+        critic_loss, stats = self.critic_step(batch, noise[1], self.alpha)
+        actor_stats = self.actor_step(batch, noise_v)
+        polyak_update(self.critic_target, self.critic, self.config.tau)
+        return {"critic_loss": critic_loss.detach(), **actor_stats, **stats}
 
+    def _actor_only(self, batch: Batch, noise: Tensor, noise_v: Tensor) -> dict[str, Tensor]:
+        """AWAC-style actor step on a frozen critic (paper Fig. 2b)."""
+        return self.actor_step(batch, noise_v)
+
+    def actor_step(self, batch: Batch, noise_v: Tensor) -> dict[str, Tensor]:
+        """Advantage-weighted maximum likelihood of the data actions (AWAC Eq. 13)."""
+        cfg, actor = self.config, self.actor
         mean, log_std = actor.distribution(batch.obs)
         with torch.no_grad():
             r, b, n = self.runs, batch.obs.shape[1], cfg.n_action_samples
@@ -66,7 +69,5 @@ class AWAC(SAC):
             weights = W.awac_weights(q_data, v, cfg.lam)
         actor_loss = W.awac_actor_loss(actor.log_prob_under(mean, log_std, batch.actions), weights)
         self.optimize("actor", actor_loss, clip=cfg.actor_grad_clip)
-
-        polyak_update(self.critic_target, self.critic, cfg.tau)
-        return {"critic_loss": critic_loss.detach(), "actor_loss": actor_loss.detach(),
-                "advantage": (q_data - v).mean(-1), "weight_max": weights.max(-1).values, **stats}
+        return {"actor_loss": actor_loss.detach(), "advantage": (q_data - v).mean(-1),
+                "weight_max": weights.max(-1).values}

@@ -38,6 +38,7 @@ class SACConfig:
     actor_grad_clip: float | None = None  # per-run grad-norm clip of the actor
     adam_betas: tuple[float, float] = (0.9, 0.999)
     adam_eps: float = 1e-8
+    burn_in_steps: int = 0  # critic-only updates before actor and temperature move (paper App. C.5)
 
     @classmethod
     def from_dict(cls, d: dict) -> "SACConfig":
@@ -105,6 +106,17 @@ class Agent(nn.Module):
         stats = self._replay(batch, randoms) if self.cuda_graph else self._update(batch, *randoms)
         self.step += 1
         return stats
+
+    def actor_only_update(self, batch: Batch) -> dict[str, Tensor]:
+        """One actor (and temperature) step with the critic frozen (paper Sec. 4, App. B.2)."""
+        b = batch.obs.shape[1]
+        self.before_update()
+        stats = self._actor_only(batch, self.noise(b), *self.extra_randoms(b))
+        self.step += 1
+        return stats
+
+    def _actor_only(self, batch: Batch, noise: Tensor, *extra: Tensor) -> dict[str, Tensor]:
+        raise NotImplementedError(f"{self.name} has no actor-only update")
 
     def extra_randoms(self, batch: int) -> tuple[Tensor, ...]:
         """Further random inputs of ``_update`` beyond the two policy-noise draws (CQL's samples)."""
@@ -228,6 +240,8 @@ class SAC(Agent):
     def __init__(self, config: SACConfig, obs_dim: int, act_dim: int, seeds: list[int], device: str = "cpu",
                  cuda_graph: bool = False):
         super().__init__(config, obs_dim, act_dim, seeds, device, cuda_graph)
+        if cuda_graph and config.burn_in_steps:
+            raise ValueError("burn_in_steps > 0 switches the update program mid-run; use it without cuda_graph")
         gens = self.init_generators()
         self.actor = make_policy(config.policy, obs_dim, act_dim, config.hidden, gens, config.log_std_bounds)
         self.critic = QEnsemble(obs_dim, act_dim, config.hidden, gens, n=config.n_critics)
@@ -243,14 +257,18 @@ class SAC(Agent):
 
     @classmethod
     def from_offline(cls, offline: "SAC", config: SACConfig, cuda_graph: bool = False) -> "SAC":
-        """SAC->SAC transfer: the offline actor, critics, target critics, alpha and optimiser
-        states carry over unchanged (paper App. E.3)."""
+        """SAC->SAC (and CQL->SAC, AWAC->AWAC) transfer: the offline actor, critics, target
+        critics, alpha and optimiser states carry over unchanged (paper App. E.1, E.3)."""
+        for key in ("hidden", "n_critics", "policy"):
+            if getattr(config, key) != getattr(offline.config, key):
+                raise ValueError(f"online {key}={getattr(config, key)!r} differs from the offline run's "
+                                 f"{getattr(offline.config, key)!r}")
         agent = cls(config, offline.obs_dim, offline.act_dim, offline.seeds, str(offline.device), cuda_graph)
         with torch.no_grad():
             for name in ("actor", "critic", "critic_target"):
                 getattr(agent, name).load_state_dict(getattr(offline, name).state_dict())
             agent.log_alpha.copy_(offline.log_alpha)
-        for name in ("actor", "critic", "temperature"):
+        for name in agent.optimizers.keys() & offline.optimizers.keys():
             agent.load_optimizer_state(name, offline.optimizers[name].state_dict())
         return agent
 
@@ -276,20 +294,48 @@ class SAC(Agent):
         mean, log_std = self.actor.distribution(next_obs)
         return self.actor.rsample(mean, log_std, noise)
 
-    def _update(self, batch: Batch, noise: Tensor) -> dict[str, Tensor]:
-        """SAC: temperature -> critic -> actor -> Polyak. ``noise`` (2, R, B, A): at s, at s'."""
-        _, _, pi_action, log_pi = self.sample_policy(batch.obs, noise[0])
-        temp_loss, alpha = self.temperature_step(log_pi)
+    def policy_value(self, obs: Tensor, action: Tensor) -> Tensor:
+        """The value the actor maximises, min_j Q_j(s, a~), gradients to the action only. (R, B)"""
+        return self.critic(obs, action, detach=True).min(dim=1).values
 
-        next_action, next_log_pi = self.next_sample(batch.next_obs, noise[1])
+    def _actor_only(self, batch: Batch, noise: Tensor, *extra: Tensor) -> dict[str, Tensor]:
+        """SAC-style temperature and actor steps on a frozen critic."""
+        _, _, pi_action, log_pi = self.sample_policy(batch.obs, noise)
+        temp_loss, alpha = self.temperature_step(log_pi)
+        actor_loss = L.sac_actor_loss(log_pi, self.policy_value(batch.obs, pi_action), alpha)
+        self.optimize("actor", actor_loss, clip=self.config.actor_grad_clip)
+        return {"actor_loss": actor_loss.detach(), "temp_loss": temp_loss.detach(), "alpha": alpha,
+                "entropy": -log_pi.detach().mean(-1)}
+
+    def critic_step(self, batch: Batch, noise_next: Tensor, alpha: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
+        """Eq. (1), (5): one clipped-double-Q critic step towards the soft Bellman target."""
+        next_action, next_log_pi = self.next_sample(batch.next_obs, noise_next)
         with torch.no_grad():
             next_q = self.critic_target(batch.next_obs, next_action)
             target = L.sac_critic_target(batch.rewards, batch.terminals, next_q, next_log_pi, alpha, self.config.gamma)
         critic_loss, stats = L.critic_loss(self.critic(batch.obs, batch.actions), target)
         self.optimize("critic", critic_loss)
+        return critic_loss, stats
 
-        q_pi = self.critic(batch.obs, pi_action, detach=True).min(dim=1).values
-        actor_loss = L.sac_actor_loss(log_pi, q_pi, alpha)
+    def _update(self, batch: Batch, noise: Tensor) -> dict[str, Tensor]:
+        """SAC: temperature -> critic -> actor -> Polyak. ``noise`` (2, R, B, A): at s, at s'.
+
+        During the first ``burn_in_steps`` updates only the critic learns, actor and alpha
+        fixed (paper App. C.5)."""
+        if self.step < self.config.burn_in_steps:  # the same statistics, actor and temperature losses 0
+            alpha = self.alpha
+            critic_loss, stats = self.critic_step(batch, noise[1], alpha)
+            polyak_update(self.critic_target, self.critic, self.config.tau)
+            with torch.no_grad():
+                log_pi = self.sample_policy(batch.obs, noise[0])[3]
+            zero = torch.zeros_like(alpha)
+            return {"critic_loss": critic_loss.detach(), "actor_loss": zero, "temp_loss": zero, "alpha": alpha,
+                    "entropy": -log_pi.mean(-1), **stats}
+        _, _, pi_action, log_pi = self.sample_policy(batch.obs, noise[0])
+        temp_loss, alpha = self.temperature_step(log_pi)
+        critic_loss, stats = self.critic_step(batch, noise[1], alpha)
+
+        actor_loss = L.sac_actor_loss(log_pi, self.policy_value(batch.obs, pi_action), alpha)
         self.optimize("actor", actor_loss, clip=self.config.actor_grad_clip)
 
         polyak_update(self.critic_target, self.critic, self.config.tau)

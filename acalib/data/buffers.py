@@ -202,6 +202,10 @@ class ReplayBuffer:
             if n_prefix:
                 from_prefix = (idx < n_prefix).unsqueeze(-1)
                 rows = torch.where(from_prefix, self.prefix[(start + idx).clamp_(max=len(self.prefix) - 1)], rows)
+        return self.rows_to_batch(rows)
+
+    def rows_to_batch(self, rows: Tensor) -> Batch:
+        """Split stored rows (R, B, width) into a ``Batch``."""
         o, a = self.obs_dim, self.act_dim
         return Batch(rows[..., :o], rows[..., o:o + a], rows[..., o + a],
                      rows[..., o + a + 1:2 * o + a + 1], rows[..., 2 * o + a + 1])

@@ -224,12 +224,17 @@ def build_dataset(env: str, level: str, size: int | None = None, seed: int = 0, 
     dataset_id = generated_id(env, level, size)
     if minari_io.exists(dataset_id):
         return dataset_id
-    size = size or default_size(env, level)
-    data, what = level_transitions(env, level, size, seed, n_envs)
-    lo, hi, ref_source = reference_scores(env)
-    minari_io.write(dataset_id, data, env_id(env), lo, hi, algorithm=f"acalib dataset factory v{GENERATOR_VERSION}",
-                    description=f"{level} level of {env_id(env)}: {len(data)} transitions from {what}; "
-                                f"seed {seed}; reference scores: {ref_source}")
+    from ..runs import file_lock
+    with file_lock(minari_io.datasets_root() / ".locks" / f"{dataset_id.replace('/', '_')}.lock"):
+        if minari_io.exists(dataset_id):  # another process built it while we waited
+            return dataset_id
+        size = size or default_size(env, level)
+        data, what = level_transitions(env, level, size, seed, n_envs)
+        lo, hi, ref_source = reference_scores(env)
+        minari_io.write(dataset_id, data, env_id(env), lo, hi,
+                        algorithm=f"acalib dataset factory v{GENERATOR_VERSION}",
+                        description=f"{level} level of {env_id(env)}: {len(data)} transitions from {what}; "
+                                    f"seed {seed}; reference scores: {ref_source}")
     return dataset_id
 
 
@@ -259,7 +264,8 @@ def reload_dataset(described: dict) -> Dataset:
     return load_dataset(source.removeprefix("minari:"))
 
 
-def state_norms(names: list[str], d4rl_dir: str | None = None) -> dict[str, np.ndarray]:
-    """L2 norm of every state of each dataset (the paper's Fig. 9 histograms: random vs medium vs expert)."""
-    return {name: np.linalg.norm(load_dataset(name, d4rl_dir=d4rl_dir).transitions.observations, axis=1)
+def state_norms(names: list[str], d4rl_dir: str | None = None, size: int | None = None) -> dict[str, np.ndarray]:
+    """L2 norm of every state of each dataset (the paper's Fig. 9 histograms: random vs medium vs expert);
+    ``size``: transitions of generated datasets (None: each level's default)."""
+    return {name: np.linalg.norm(load_dataset(name, d4rl_dir=d4rl_dir, size=size).transitions.observations, axis=1)
             for name in names}

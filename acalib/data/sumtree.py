@@ -23,9 +23,10 @@ class SumTree:
         self.device = torch.device(device)
         self.tree = torch.zeros(runs, 2 * self.capacity, dtype=torch.float64, device=self.device)  # node 1 = root
         self.max_priority = torch.ones(runs, dtype=torch.float64, device=self.device)  # running max, never falls
+        self.run_offset = torch.arange(runs, device=self.device)[:, None] * (2 * self.capacity)  # into the flat view
 
     def _flat(self, node: Tensor) -> Tensor:
-        return node + torch.arange(self.runs, device=self.device)[:, None] * (2 * self.capacity)
+        return node + self.run_offset
 
     @property
     def total(self) -> Tensor:
@@ -35,6 +36,25 @@ class SumTree:
     def priorities(self, index: Tensor) -> Tensor:
         """Leaf priorities at ``index`` (runs, n)."""
         return self.tree.view(-1)[self._flat(index + self.capacity)]
+
+    def leaves(self, n: int) -> Tensor:
+        """The first ``n`` leaf priorities of every run (runs, n)."""
+        return self.tree[:, self.capacity:self.capacity + n]
+
+    def set_leaves(self, priority: Tensor) -> None:
+        """Set the first ``priority.shape[1]`` leaves (the rest to 0) and rebuild every sum, level by level.
+
+        Gives bit for bit the tree that ``update`` calls leave behind (each node is always
+        left + right), so a checkpoint need only hold the leaves."""
+        n = priority.shape[1]
+        if n > self.capacity:
+            raise ValueError(f"{n} priorities do not fit a tree of {self.capacity} leaves")
+        self.tree.zero_()
+        self.tree[:, self.capacity:self.capacity + n] = priority.to(self.tree)
+        lo = self.capacity // 2
+        while lo >= 1:
+            self.tree[:, lo:2 * lo] = self.tree[:, 2 * lo:4 * lo:2] + self.tree[:, 2 * lo + 1:4 * lo:2]
+            lo //= 2
 
     def update(self, index: Tensor, priority: Tensor) -> None:
         """Set leaves ``index`` (runs, n) to ``priority`` (runs, n) and refresh their ancestors.

@@ -29,6 +29,8 @@ from ..train.checkpoint import load_checkpoint, save_checkpoint
 
 ZOO_DIR = Path(__file__).resolve().parent.parent.parent / "zoo"  # committed with the repository
 MEDIUM_FRACTION = 1.0 / 3.0
+MIN_ZOO_STEPS = 500_000  # the issue's floor on a zoo run's length
+CONVERGED_WINDOW, CONVERGED_TOLERANCE = 5, 0.10  # the stopping rule, see ``converged``
 
 
 def zoo_root() -> Path:
@@ -42,6 +44,20 @@ def choose_medium(returns: pd.Series, expert_return: float) -> int:
     if reached.empty:
         raise ValueError(f"no checkpoint reaches {MEDIUM_FRACTION:.3f} x the expert return {expert_return:.1f}")
     return int(reached.index[0])
+
+
+def converged(returns: pd.Series, window: int = CONVERGED_WINDOW, tolerance: float = CONVERGED_TOLERANCE,
+              min_steps: int = MIN_ZOO_STEPS) -> bool:
+    """The zoo's stopping rule, fixed before looking at where it stops: training has run at least
+    ``min_steps`` and the last ``window`` evaluations (10 episodes each, 10k steps apart) all lie
+    within ``tolerance`` of their mean. SAC on Hopper keeps collapsing and recovering long after
+    it first reaches its plateau, so "the final policy" is taken at the first stable stretch.
+    ``returns`` is indexed by step."""
+    returns = returns.sort_index()
+    if returns.empty or returns.index[-1] < min_steps or len(returns) < window:
+        return False
+    last = returns.iloc[-window:]
+    return bool((last - last.mean()).abs().max() <= tolerance * abs(last.mean()))
 
 
 def export_zoo(run_path: str | Path, env: str, zoo_dir: str | Path | None = None) -> Path:
@@ -83,6 +99,9 @@ def export_zoo(run_path: str | Path, env: str, zoo_dir: str | Path | None = None
         "kept": keep, "expert_step": expert_step, "expert_return": expert_return,
         "medium_step": medium_step, "medium_return": float(metrics.loc[medium_step, "return"]) if medium_step else None,
         "medium_rule": f"first checkpoint with return >= {MEDIUM_FRACTION:.4f} x expert return",
+        "stopping_rule": (f"stop at the first checkpoint >= {MIN_ZOO_STEPS} steps whose last {CONVERGED_WINDOW} "
+                          f"evaluations lie within {CONVERGED_TOLERANCE:.0%} of their mean"),
+        "converged": converged(metrics["return"].loc[:expert_step]),
     }
     write_json_atomic(tmp / "metadata.json", meta)
     old = out.with_name(f".{env}.old")

@@ -161,13 +161,21 @@ class Loop:
 
 
 def train_offline(agent, data: ReplayBuffer, run: RunDir, env: str, ref: tuple[float, float],
-                  settings: LoopSettings, resume: bool = False) -> None:
-    """``settings.steps`` gradient steps on ``data``, evaluating every ``eval_interval``."""
-    loop = Loop(agent, run, env, ref, settings, "offline")
+                  settings: LoopSettings, resume: bool = False, stage: str = "offline",
+                  update=None) -> None:
+    """``settings.steps`` gradient steps on ``data``, evaluating every ``eval_interval``.
+
+    ``update``: the step to take (default ``agent.update``; the actor-only experiments pass
+    ``agent.actor_only_update``); those runs are also evaluated before their first step.
+    """
+    update = agent.update if update is None else update
+    loop = Loop(agent, run, env, ref, settings, stage)
     loop.start(resume)
+    if update != agent.update and agent.step == 0:
+        loop.evaluate(0)
     bar = loop.bar(agent.step)
     while agent.step < settings.steps:
-        stats = agent.update(data.sample(agent.config.batch_size, agent.data_generators))
+        stats = update(data.sample(agent.config.batch_size, agent.data_generators))
         loop.stats.add(agent.step, stats)
         bar.update(1)
         if loop.due(agent.step, settings.eval_interval):

@@ -1,0 +1,166 @@
+"""Cached runs for notebooks: ask for a run by what it is, get a finished run directory.
+
+    study = Study("smoke")                      # the profile sets steps, seeds, evaluation
+    off = study.offline("sac_ml", "hopper-random")
+    aca = study.online("aca", off)              # trains only what is missing
+    curves = study.metrics(aca)
+
+Runs live under ``<root>/runs/<profile>/<dataset>/<algo>-<key>``; the key hashes the method, the
+dataset, the fully resolved hyperparameters, the steps, seeds and evaluation settings, the
+offline run it starts from, and the acalib version: a change to any of them trains afresh,
+and a killed run resumes. Notebooks asking for the same run share it.
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+
+from .algos import ALL_ALGOS, algo_class
+from .experiment import load_offline_agent, run_actor_only, run_offline, run_online
+from .profiles import Profile, get_profile
+from .data.datasets import load_dataset, reload_dataset
+from .probes import q_probe_frame
+from .runs import RunDir, file_lock, run_key, write_csv_atomic
+
+
+def repo_root(start: str | Path | None = None) -> Path:
+    """The acalib checkout holding ``start`` (the folder with pyproject.toml), else ``start``."""
+    here = Path(start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "pyproject.toml").is_file() and (folder / "acalib").is_dir():
+            return folder
+    return here
+
+
+def resolved_hyperparameters(algo: str, overrides: dict) -> dict:
+    """The config a run of ``algo`` with ``overrides`` would use (for the cache key)."""
+    return algo_class(algo, ALL_ALGOS).config_cls.from_dict(overrides).to_dict()
+
+
+class Study:
+    """The runs of one profile under one root, trained on demand and cached."""
+
+    def __init__(self, profile: str | Profile = "smoke", root: str | Path | None = None, device: str = "cpu",
+                 seeds: list[int] | None = None, recompute: bool = False, progress: bool = True):
+        self.profile = get_profile(profile) if isinstance(profile, str) else profile
+        self.root = repo_root(root) if root is None else Path(root).resolve()
+        self.device = device
+        self.seeds = list(self.profile.seeds if seeds is None else seeds)
+        self.recompute = recompute
+        self.progress = progress
+        self._recomputed: set[Path] = set()
+
+    # -- settings -------------------------------------------------------------------------
+    def settings(self, eval_interval: int | None = None) -> dict:
+        p = self.profile
+        return {"eval_interval": eval_interval or p.eval_interval, "eval_episodes": p.eval_episodes,
+                "checkpoint_interval": p.checkpoint_interval, "progress": self.progress}
+
+    def datasets(self, levels: tuple[str, ...] | list[str] | None = None) -> list[str]:
+        """The profile's datasets, '<env>-<level>', level by level as the paper's tables: ``levels``
+        (an artifact's own, e.g. the medium level) or the profile's. A profile with a
+        ``level_override`` (tiny) uses that level instead, once."""
+        levels = tuple(levels or self.profile.levels)
+        if self.profile.level_override:
+            levels = (self.profile.level_override,)
+        return [f"{env}-{level}" for level in levels for env in self.profile.envs]
+
+    @property
+    def figures_dir(self) -> Path:
+        return self.root / "figures" / self.profile.name
+
+    @property
+    def tables_dir(self) -> Path:
+        return self.root / "results" / "tables" / self.profile.name
+
+    def _dir(self, dataset: str, algo: str, **spec) -> Path:
+        key = run_key(algo=algo, dataset=dataset, profile=self.profile.name, **spec)
+        path = self.root / "runs" / self.profile.name / dataset / f"{algo}-{key}"
+        if self.recompute and path not in self._recomputed and path.exists():
+            shutil.rmtree(path)  # recompute: train this run afresh (once per Study)
+        self._recomputed.add(path)
+        return path
+
+    # -- runs -----------------------------------------------------------------------------
+    def offline(self, algo: str, dataset: str, steps: int | None = None, seeds: list[int] | None = None,
+                **overrides) -> RunDir:
+        """A finished offline run of ``algo`` on ``dataset`` (trained now if not cached)."""
+        steps = self.profile.offline_steps if steps is None else steps
+        seeds = self.seeds if seeds is None else list(seeds)
+        settings = self.settings()
+        spec = {"stage": "offline", "steps": steps, "seeds": seeds, "size": self.profile.dataset_size,
+                "hyperparameters": resolved_hyperparameters(algo, overrides),
+                "loop": {k: v for k, v in settings.items() if k != "progress"}}
+        out = self._dir(dataset, algo, **spec)
+        with file_lock(out.parent / f".{out.name}.lock"):  # notebooks run in parallel share runs
+            return run_offline(algo, dataset, seeds, steps, out, device=self.device, overrides=overrides,
+                               settings=settings, size=self.profile.dataset_size)
+
+    def online(self, algo: str, init: RunDir | None = None, dataset: str | None = None, steps: int | None = None,
+               seeds: list[int] | None = None, eval_interval: int | None = None, offline_data: bool = True,
+               **overrides) -> RunDir:
+        """A finished online run: fine-tuning from ``init``, or (``algo='sac'``, no ``init``) SAC
+        from scratch on ``dataset``'s environment, scored with its reference returns."""
+        steps = self.profile.online_steps if steps is None else steps
+        settings = self.settings(eval_interval)
+        if init is not None:
+            cfg = init.config()
+            dataset = dataset or cfg["dataset"]["name"]
+            seeds = cfg["seeds"]
+        elif dataset is None:
+            raise ValueError(f"online {algo!r} needs an offline run (init=...) or, from scratch, a dataset")
+        seeds = self.seeds if seeds is None else list(seeds)
+        spec = {"stage": "online", "steps": steps, "seeds": seeds, "init": init.path.name if init else None,
+                "overrides": overrides, "offline_data": offline_data,
+                "loop": {k: v for k, v in settings.items() if k != "progress"}}
+        out = self._dir(dataset, algo, **spec)
+        with file_lock(out.parent / f".{out.name}.lock"):
+            return run_online(algo, steps, out, init=init.path if init else None,
+                              dataset=None if init else dataset, seeds=None if init else seeds,
+                              device=self.device, overrides=overrides, settings=settings, offline_data=offline_data)
+
+    def actor_only(self, init: RunDir, dataset: str, critic: str = "offline", steps: int | None = None) -> RunDir:
+        """Actor-only updates from ``init`` on ``dataset``'s states (Figs. 1b, 2, 3, 10, 11)."""
+        steps = self.profile.actor_only_steps if steps is None else steps
+        settings = self.settings(self.profile.actor_only_eval_interval)
+        spec = {"stage": "actor_only", "init": init.path.name, "critic": critic, "steps": steps,
+                "loop": {k: v for k, v in settings.items() if k != "progress"}}
+        out = self._dir(dataset, f"actor_only_{critic}", **spec)
+        with file_lock(out.parent / f".{out.name}.lock"):
+            return run_actor_only(init.path, dataset, steps, out, critic=critic, device=self.device,
+                                  settings=settings, size=self.profile.dataset_size)
+
+    def q_probe(self, init: RunDir, ood_dataset: str, points: int = 41) -> pd.DataFrame:
+        """Offline Q and aligned Q along perturbed actions at in-distribution states (the offline
+        run's dataset) and out-of-distribution states (``ood_dataset``) (Figs. 4, 20, 21)."""
+        name = init.config()["dataset"]["name"]
+        spec = {"init": init.path.name, "ood": ood_dataset, "states": self.profile.probe_states, "points": points}
+        path = self._dir(name, "q_probe", **spec).with_suffix(".csv")
+        if path.is_file():
+            return pd.read_csv(path)
+        offline, cfg = load_offline_agent(init.path, self.device)
+        sets = {"in-distribution": reload_dataset(cfg["dataset"]).transitions,
+                "out-of-distribution": load_dataset(ood_dataset, size=self.profile.dataset_size).transitions}
+        frame = q_probe_frame(offline, name, sets, self.profile.probe_states, points)
+        write_csv_atomic(frame, path)
+        return frame
+
+    # -- results --------------------------------------------------------------------------
+    @staticmethod
+    def metrics(run: RunDir, label: str | None = None) -> pd.DataFrame:
+        """The run's metrics.csv as a DataFrame, with a ``method`` column when ``label`` is given."""
+        frame = pd.read_csv(run.metrics_path)
+        if label is not None:
+            frame["method"] = label
+        return frame
+
+    def describe(self, runs: dict[str, RunDir] | None = None) -> str:
+        """One line stating the profile, steps, seeds and dataset sources, for every table."""
+        p = self.profile
+        sources = sorted({r.config()["dataset"]["source"] for r in (runs or {}).values()
+                          if isinstance(r.config().get("dataset"), dict)})
+        return (f"profile `{p.name}`: {p.offline_steps} offline + {p.online_steps} online steps, "
+                f"seeds {self.seeds}, {p.eval_episodes} evaluation episodes every {p.eval_interval} steps"
+                + (f"; dataset source: {', '.join(sources)}" if sources else ""))

@@ -1,0 +1,226 @@
+"""The notebook suite: every registered notebook executes at the tiny profile and writes what it
+declares; the report's figures load in a browser; a failing notebook is reported by name while the
+others run; the paper's numbers in acalib.paper match the cleaned tables."""
+import html
+import json
+import re
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from acalib import cli, paper, suite
+from acalib.tables import ScoreTable
+
+REPO = Path(__file__).resolve().parents[1]
+TABLES_MD = REPO.parent / "shared" / "paper" / "tables.md"
+
+
+@pytest.fixture(scope="session")
+def tiny_suite():
+    """Every notebook of the registry at the tiny profile, once per session (runs cached in runs/tiny)."""
+    start = time.time()
+    result = suite.reproduce("tiny", root=REPO, progress=False)
+    return start, result
+
+
+def test_every_notebook_executes_at_tiny_and_writes_its_artifacts(tiny_suite):
+    start, result = tiny_suite
+    assert [r.name for r in result.results] == [nb.name for nb in suite.NOTEBOOKS]
+    assert result.ok, "\n".join(f"{r.name}: {r.error}" for r in result.failed)
+    for nb in suite.NOTEBOOKS:
+        paths = suite.artifact_paths(nb, REPO / "figures" / "tiny", REPO / "results" / "tables" / "tiny")
+        assert paths, f"{nb.name} declares no artifact"
+        for p in paths:
+            assert p.is_file() and p.stat().st_size > 0, p
+            assert p.stat().st_mtime >= start, f"{p} was not rewritten by this execution"
+        for ext in (".ipynb", ".html"):
+            assert (REPO / "reports" / "tiny" / f"{nb.name}{ext}").stat().st_size > 0
+    page = result.index.read_text()
+    for nb in suite.NOTEBOOKS:
+        assert f'href="{nb.name}.html"' in page
+        for stem in nb.figures:
+            assert f"../../figures/tiny/{stem}.png" in page
+    table = pd.read_csv(REPO / "results" / "tables" / "tiny" / "table2_main.csv")
+    assert table.loc[0, "SAC→ACA (paper)"] == "81.85 (+73.92)"  # from acalib.paper, labelled
+    assert "profile `tiny`" in (REPO / "results" / "tables" / "tiny" / "table2_main.md").read_text()
+
+
+PROBE = """<script>
+window.addEventListener('load', () => {
+  const widths = [...document.images].map(img => [img.getAttribute('src'), img.naturalWidth]);
+  const out = document.createElement('pre');
+  out.id = 'image-probe';
+  out.textContent = JSON.stringify(widths);
+  document.body.appendChild(out);
+});
+</script>"""
+
+
+def chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def test_report_images_load_in_headless_chromium(tiny_suite, tmp_path):
+    browser = chromium()
+    if browser is None:
+        pytest.skip("no chromium: `make test` installs it (apt-get install chromium)")
+    index = tiny_suite[1].index.resolve()
+    flags = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+             f"--user-data-dir={tmp_path / 'profile'}"]
+    probe = index.parent / "_image_probe.html"  # beside index.html: the same relative image paths
+    probe.write_text(index.read_text().replace("</body>", PROBE + "</body>"))
+    try:
+        dom = subprocess.run([*flags, "--virtual-time-budget=20000", "--dump-dom", probe.as_uri()],
+                             capture_output=True, text=True, timeout=180).stdout
+    finally:
+        probe.unlink()
+    found = re.search(r'<pre id="image-probe">(.*?)</pre>', dom, re.S)
+    assert found, f"the probe script did not run; DOM tail: {dom[-500:]}"
+    widths = dict(json.loads(html.unescape(found.group(1))))
+    declared = [stem for nb in suite.NOTEBOOKS for stem in nb.figures]
+    assert len(widths) >= len(declared)
+    assert all(w > 0 for w in widths.values()), f"images that did not load: {widths}"
+    shot = index.parent / "screenshot.png"  # kept as a test artifact
+    shot.unlink(missing_ok=True)
+    subprocess.run([*flags, "--window-size=1280,4000", f"--screenshot={shot}", index.as_uri()],
+                   capture_output=True, timeout=180)
+    assert shot.stat().st_size > 0
+
+
+NOTEBOOK = """# %% [markdown]
+# # A throwaway notebook
+# %% tags=["parameters"]
+profile = "smoke"
+root = None
+device = "cpu"
+seeds = None
+recompute = False
+figures_dir = None
+tables_dir = None
+# %%
+from pathlib import Path
+"""
+
+
+def test_a_failing_notebook_is_reported_by_name_and_the_others_still_run(tmp_path, monkeypatch, capsys):
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "notebooks" / "bad.py").write_text(NOTEBOOK + "x = 1 / 0\n")
+    (tmp_path / "notebooks" / "lazy.py").write_text(NOTEBOOK + "print('writes nothing')\n")
+    (tmp_path / "notebooks" / "good.py").write_text(NOTEBOOK + """
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+from acalib.plots import save_figure
+fig, ax = plt.subplots()
+ax.plot([0, 1], [1, 0])
+save_figure(fig, Path(figures_dir) / "good_fig")
+(Path(tables_dir)).mkdir(parents=True, exist_ok=True)
+(Path(tables_dir) / "good_table.csv").write_text("a,b\\n1,2\\n")
+(Path(tables_dir) / "good_table.md").write_text("note line\\n\\n| a | b |\\n|---|---|\\n| 1 | 2 |\\n")
+""")
+    registry = (suite.Notebook("bad", "bad.py"), suite.Notebook("lazy", "lazy.py", tables=("never",)),
+                suite.Notebook("good", "good.py", figures=("good_fig",), tables=("good_table",), covers=("fig99",)))
+    monkeypatch.setattr(suite, "NOTEBOOKS", registry)
+    monkeypatch.chdir(tmp_path)  # not a checkout: the suite's root is the working directory
+    assert cli.main(["reproduce", "--profile", "tiny", "--jobs", "2", "--no-progress"]) == 1
+    err = capsys.readouterr().err
+    assert "notebook bad failed" in err and "ZeroDivisionError" in err
+    assert "notebook lazy failed" in err and "never.csv was not written" in err
+    assert "notebook good failed" not in err
+    summary = {r["name"]: r for r in json.loads((tmp_path / "reports/tiny/summary.json").read_text())["results"]}
+    assert [n for n, r in summary.items() if r["ok"]] == ["good"]
+    assert "cell" in summary["bad"]["error"] and "1 / 0" in summary["bad"]["error"]
+    assert (tmp_path / "figures/tiny/good_fig.png").stat().st_size > 0
+    page = (tmp_path / "reports/tiny/index.html").read_text()
+    assert page.count("FAILED") == 2 and "ZeroDivisionError" in page
+    assert '<img src="../../figures/tiny/good_fig.png"' in page and "<td>1</td>" in page
+    assert (tmp_path / "reports/tiny/bad.html").is_file()  # the failing notebook's page shows its error
+    # --only by name or covered artifact; re-running one notebook keeps the others in the index
+    result = suite.reproduce("tiny", only="fig99", root=tmp_path, progress=False, registry=registry)
+    assert [r.name for r in result.results] == ["good"] and result.ok
+    assert "bad" in result.index.read_text()
+    with pytest.raises(ValueError, match="unknown notebook"):
+        suite.select("fig42", registry)
+
+
+def test_stale_artifacts_do_not_count(tmp_path):
+    old = tmp_path / "old.png"
+    old.write_bytes(b"x")
+    assert "older than this execution" in suite.check_artifacts([old], time.time() + 10)[0]
+    (tmp_path / "empty.md").write_text("")
+    assert "is empty" in suite.check_artifacts([tmp_path / "empty.md"], 0)[0]
+
+
+def test_score_table_cells_delta_and_total():
+    t = ScoreTable()
+    t.add("a", "ours", pd.Series([1.0, 3.0], index=[0, 1]), offline=pd.Series([0.0, 1.0], index=[0, 1]))
+    t.add_paper("a", "ours (paper)", 81.85, 73.92)
+    t.add("b", "ours", pd.Series([2.0, 2.0], index=[0, 1]))
+    t.add_missing("b", "ours (paper)")
+    frame = t.frame()
+    assert frame["ours"].tolist() == ["2.00 ± 1.00 (+1.50)", "2.00 ± 0.00", "4.00"]
+    assert frame["ours (paper)"].tolist() == ["81.85 (+73.92)", "—", "—"]
+
+
+# -- the paper's numbers: acalib.paper against the cleaned tables ----------------------------------------
+
+def md_rows(section: str) -> list[list[str]]:
+    """The data rows of the Markdown table under the heading starting with ``section``."""
+    text = TABLES_MD.read_text()
+    body = text[text.index(section):]
+    body = body[:body.find("\n## ", 1)] if "\n## " in body[1:] else body
+    rows = [ln.strip().strip("|").split("|") for ln in body.splitlines() if ln.startswith("|")]
+    return [[c.strip().replace("−", "-") for c in r] for r in rows[2:]]
+
+
+def numbers(cell: str) -> list[float]:
+    return [float(x) for x in re.findall(r"-?\d+(?:\.\d+)?", cell)]
+
+
+@pytest.fixture
+def tables_md():
+    if not TABLES_MD.is_file():
+        pytest.skip(f"{TABLES_MD} is not here (the paper's cleaned tables live outside the repository)")
+
+
+def test_paper_table2_matches_tables_md(tables_md):
+    keys = list(paper.TABLE2_METHODS)  # the column order of Table 2
+    checked = 0
+    for level, env, *cells in md_rows("## Table 2"):
+        if level == "total":
+            assert [numbers(c) for c in cells] == [list(paper.TABLE2_TOTALS[k]) for k in keys]
+            continue
+        for key, cell in zip(keys, cells):
+            assert numbers(cell) == list(paper.TABLE2[(env, level)][key]), (env, level, key)
+            checked += 1
+    assert checked == 75
+
+
+def test_paper_table6_matches_tables_md(tables_md):
+    checked = 0
+    for level, env, td3, sac in md_rows("## Table 6"):
+        if level == "total":
+            assert numbers(td3) == [paper.TABLE6_TOTALS["td3_bc"]] and numbers(sac) == [paper.TABLE6_TOTALS["sac_ml"]]
+            continue
+        assert numbers(td3) == list(paper.TABLE6[(env, level)]["td3_bc"])
+        assert numbers(sac) == list(paper.TABLE6[(env, level)]["sac_ml"])
+        checked += 1
+    assert checked == 15
+
+
+def test_paper_table8_matches_tables_md(tables_md):
+    checked = 0
+    for level, env, *cells in md_rows("## Table 3 / Table 8"):
+        if "total" in level or not cells[0]:
+            continue
+        key = (env, level) if env else ("antmaze", level.removeprefix("antmaze-"))
+        for i, method in enumerate(("iql", "odt", "aca")):
+            off, on, delta = (numbers(c) for c in cells[3 * i:3 * i + 3])
+            assert (off, on, delta[:1]) == (list(paper.TABLE8[key][method][0]), list(paper.TABLE8[key][method][1]),
+                                            [paper.TABLE8[key][method][2]]), (key, method)
+        checked += 1
+    assert checked == 8
