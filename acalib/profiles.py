@@ -24,6 +24,7 @@ class Profile:
     burn_in_steps: int = 50_000  # Figs. 14/15: critic-only online steps before fine-tuning
     probe_states: int = 100  # Figs. 4, 20, 21: states per distribution in the Q probes
     level_override: str | None = None  # every artifact uses this level instead of its own (tiny: no zoo needed)
+    max_levels: int | None = None  # an artifact uses at most this many of its levels, the first ones (smoke)
     ensemble_size: int = 5  # CQL->BR, SAC+ML->BR: offline ensemble members per seed (BR and the paper: 5)
 
 
@@ -34,9 +35,10 @@ PROFILES = {
                     actor_only_eval_interval=50, burn_in_steps=100, probe_states=8, ensemble_size=2,
                     level_override="random"),
     # `make reproduce`: every artifact at a reduced grid, well under an hour on a 2-core CPU.
-    "smoke": Profile("smoke", ("hopper",), ("random",), (0, 1), 5_000, 5_000, 1_000, 5, 100_000, 5_000,
-                     long_online_steps=10_000, long_seeds=(0, 1, 2), awac_online_steps=10_000,
-                     actor_only_steps=2_000, actor_only_eval_interval=200, burn_in_steps=2_000, probe_states=50),
+    "smoke": Profile("smoke", ("hopper",), ("random",), (0, 1), 1_000, 2_000, 500, 3, 100_000, 1_000,
+                     long_online_steps=4_000, long_seeds=(0, 1, 2), awac_online_steps=4_000,
+                     actor_only_steps=1_000, actor_only_eval_interval=200, burn_in_steps=1_000, probe_states=50,
+                     ensemble_size=2, max_levels=1),
     # hours on a CPU, minutes on a GPU.
     "lite": Profile("lite", ("hopper",), ("random", "medium", "medium-replay", "medium-expert", "expert"),
                     (0, 1, 2), 100_000, 50_000, 5_000, 10, None, long_online_steps=100_000,

@@ -60,9 +60,9 @@ class Study:
 
     def datasets(self, levels: tuple[str, ...] | list[str] | None = None) -> list[str]:
         """The profile's datasets, '<env>-<level>', level by level as the paper's tables: ``levels``
-        (an artifact's own, e.g. the medium level) or the profile's. A profile with a
-        ``level_override`` (tiny) uses that level instead, once."""
-        levels = tuple(levels or self.profile.levels)
+        (an artifact's own, e.g. the medium level) or the profile's, at most ``max_levels`` of them
+        (smoke: the first). A profile with a ``level_override`` (tiny) uses that level instead, once."""
+        levels = tuple(levels or self.profile.levels)[:self.profile.max_levels]
         if self.profile.level_override:
             levels = (self.profile.level_override,)
         return [f"{env}-{level}" for level in levels for env in self.profile.envs]
