@@ -18,12 +18,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .algos import (ACA, BR, CQL, SAC, SACML, BRConfig, CQLConfig, CQLEnsemble, CQLEnsembleConfig, SACMLConfig,
-                    SACConfig, aca_config)
+from .algos import (ACA, AWAC, BR, CQL, SAC, SACML, TD3BC, AWACConfig, BRConfig, CQLConfig, CQLEnsemble,
+                    CQLEnsembleConfig, SACConfig, SACMLConfig, TD3BCConfig, aca_config)
 from .data.balanced_replay import BalancedReplayBuffer
 from .data.buffers import ReplayBuffer, Transitions
 
 OBS_DIM, ACT_DIM, BATCH = 17, 6, 256
+BENCH_ALGOS = ("sac", "sac_ml", "aca", "cql", "awac", "td3_bc", "br")
 D3RLPY_SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "d3rlpy_bench.py"
 
 
@@ -40,6 +41,10 @@ def make_agent(algo: str, seeds: list[int], device: str, cuda_graph: bool = Fals
         return SAC(SACConfig(), OBS_DIM, ACT_DIM, seeds, device, cuda_graph)
     if algo == "cql":
         return CQL(CQLConfig(), OBS_DIM, ACT_DIM, seeds, device, cuda_graph)
+    if algo == "awac":
+        return AWAC(AWACConfig(), OBS_DIM, ACT_DIM, seeds, device, cuda_graph)
+    if algo == "td3_bc":  # one update = one critic step, the actor every second step (both counted)
+        return TD3BC(TD3BCConfig(), OBS_DIM, ACT_DIM, seeds, device)
     offline = SACML(SACMLConfig(), OBS_DIM, ACT_DIM, seeds, device, cuda_graph and algo == "sac_ml")
     if algo == "sac_ml":
         return offline
@@ -54,7 +59,7 @@ def make_agent(algo: str, seeds: list[int], device: str, cuda_graph: bool = Fals
             agent.replay.add(data.observations[row], data.actions[row], data.rewards[row],
                              data.next_observations[row], data.terminals[row], data.timeouts[row])
         return agent
-    raise ValueError(f"unknown bench algorithm {algo!r}; valid: ['aca', 'br', 'cql', 'sac', 'sac_ml']")
+    raise ValueError(f"unknown bench algorithm {algo!r}; valid: {list(BENCH_ALGOS)}")
 
 
 def sync(device: str) -> None:

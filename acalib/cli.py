@@ -90,7 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="updates per second per seed on this device")
     p.add_argument("--device", default="cpu")
     p.add_argument("--seeds", default="1,5", help="numbers of seeds to batch (default: 1,5)")
-    p.add_argument("--algos", default="sac,sac_ml,aca,cql,br")
+    p.add_argument("--algos", default="sac,sac_ml,aca,cql,awac,td3_bc,br",
+                   help="comma-separated: sac, sac_ml, aca, cql, awac, td3_bc, br")
     p.add_argument("--updates", type=int, default=200)
     p.add_argument("--cuda-graph", action="store_true", help="also time the CUDA-graph update (GPU only)")
     p.add_argument("--d3rlpy-python", help="python of a venv with d3rlpy 2.8.1: compare, alternating runs")

@@ -20,7 +20,7 @@ import pandas as pd
 from .algos import ALL_ALGOS, algo_class
 from .experiment import load_offline_agent, run_actor_only, run_offline, run_online
 from .profiles import Profile, get_profile
-from .data.datasets import load_dataset, reload_dataset
+from .data.datasets import dataset_identity, load_dataset, reload_dataset
 from .probes import q_probe_frame
 from .runs import RunDir, file_lock, run_key, write_csv_atomic
 
@@ -58,11 +58,12 @@ class Study:
         return {"eval_interval": eval_interval or p.eval_interval, "eval_episodes": p.eval_episodes,
                 "checkpoint_interval": p.checkpoint_interval, "progress": self.progress}
 
-    def datasets(self, levels: tuple[str, ...] | list[str] | None = None) -> list[str]:
+    def datasets(self, levels: tuple[str, ...] | list[str] | None = None, limit: bool = True) -> list[str]:
         """The profile's datasets, '<env>-<level>', level by level as the paper's tables: ``levels``
         (an artifact's own, e.g. the medium level) or the profile's, at most ``max_levels`` of them
-        (smoke: the first). A profile with a ``level_override`` (tiny) uses that level instead, once."""
-        levels = tuple(levels or self.profile.levels)[:self.profile.max_levels]
+        (smoke: the first; ``limit=False``: all of them). A profile with a ``level_override`` (tiny)
+        uses that level instead, once."""
+        levels = tuple(levels or self.profile.levels)[:self.profile.max_levels if limit else None]
         if self.profile.level_override:
             levels = (self.profile.level_override,)
         return [f"{env}-{level}" for level in levels for env in self.profile.envs]
@@ -86,11 +87,15 @@ class Study:
     # -- runs -----------------------------------------------------------------------------
     def offline(self, algo: str, dataset: str, steps: int | None = None, seeds: list[int] | None = None,
                 **overrides) -> RunDir:
-        """A finished offline run of ``algo`` on ``dataset`` (trained now if not cached)."""
+        """A finished offline run of ``algo`` on ``dataset`` (trained now if not cached). Offline
+        ensembles (for BR) get the profile's ``ensemble_size`` unless ``overrides`` name one."""
+        if "ensemble_size" in resolved_hyperparameters(algo, {}):
+            overrides = {"ensemble_size": self.profile.ensemble_size, **overrides}
         steps = self.profile.offline_steps if steps is None else steps
         seeds = self.seeds if seeds is None else list(seeds)
         settings = self.settings()
         spec = {"stage": "offline", "steps": steps, "seeds": seeds, "size": self.profile.dataset_size,
+                "data": dataset_identity(dataset, size=self.profile.dataset_size),
                 "hyperparameters": resolved_hyperparameters(algo, overrides),
                 "loop": {k: v for k, v in settings.items() if k != "progress"}}
         out = self._dir(dataset, algo, **spec)
@@ -113,6 +118,8 @@ class Study:
             raise ValueError(f"online {algo!r} needs an offline run (init=...) or, from scratch, a dataset")
         seeds = self.seeds if seeds is None else list(seeds)
         spec = {"stage": "online", "steps": steps, "seeds": seeds, "init": init.path.name if init else None,
+                # the offline run's name covers its data; from scratch, the dataset's reference scores
+                "data": None if init else dataset_identity(dataset),
                 "overrides": overrides, "offline_data": offline_data,
                 "loop": {k: v for k, v in settings.items() if k != "progress"}}
         out = self._dir(dataset, algo, **spec)
@@ -126,6 +133,7 @@ class Study:
         steps = self.profile.actor_only_steps if steps is None else steps
         settings = self.settings(self.profile.actor_only_eval_interval)
         spec = {"stage": "actor_only", "init": init.path.name, "critic": critic, "steps": steps,
+                "data": dataset_identity(dataset, size=self.profile.dataset_size),
                 "loop": {k: v for k, v in settings.items() if k != "progress"}}
         out = self._dir(dataset, f"actor_only_{critic}", **spec)
         with file_lock(out.parent / f".{out.name}.lock"):
@@ -136,7 +144,8 @@ class Study:
         """Offline Q and aligned Q along perturbed actions at in-distribution states (the offline
         run's dataset) and out-of-distribution states (``ood_dataset``) (Figs. 4, 20, 21)."""
         name = init.config()["dataset"]["name"]
-        spec = {"init": init.path.name, "ood": ood_dataset, "states": self.profile.probe_states, "points": points}
+        spec = {"init": init.path.name, "ood": ood_dataset, "states": self.profile.probe_states, "points": points,
+                "data": dataset_identity(ood_dataset, size=self.profile.dataset_size)}
         path = self._dir(name, "q_probe", **spec).with_suffix(".csv")
         if path.is_file():
             return pd.read_csv(path)

@@ -46,29 +46,29 @@ class Notebook:
 
 # The suite, in report order. Add a notebook here with the artifacts it writes.
 NOTEBOOKS: tuple[Notebook, ...] = (
-    Notebook("fig05", "fig05_table2_main.py", figures=("fig05_main_curves",), tables=("table2_main",),
-             covers=("table2",)),
-    Notebook("table3", "table3_long_online.py", tables=("table3_long_online",), covers=("table8",)),
-    Notebook("table6", "table6_offline.py", tables=("table6_offline",)),
-    Notebook("fig09", "fig09_state_norms.py", figures=("fig09_state_norms",)),
     Notebook("fig01", "fig01_drop_at_switch.py", figures=("fig01_drop_at_switch",)),
     Notebook("fig02", "fig02_actor_only_cql_awac.py", figures=("fig02_actor_only_cql_awac",)),
     Notebook("fig03", "fig03_actor_only_aligned.py", figures=("fig03_actor_only_aligned",),
              tables=("fig03_actor_only_scores",), covers=("fig10", "fig11")),
     Notebook("fig04", "fig04_q_probes.py", figures=("fig04_q_probe_states", "fig21_overestimated_fraction"),
              tables=("fig21_overestimated_fraction",), covers=("fig20", "fig21")),
+    Notebook("fig05", "fig05_table2_main.py", figures=("fig05_main_curves",), tables=("table2_main",),
+             covers=("table2",)),
     Notebook("fig06", "fig06_18_initialisation.py", figures=("fig06_initialisation",),
              tables=("fig06_initialisation",), covers=("fig18",)),
-    Notebook("table4", "table4_fig13_no_offline_data.py", figures=("fig13_no_offline_data",),
-             tables=("table4_no_offline_data",), covers=("fig13",)),
     Notebook("fig07", "fig07_16_ablations.py", figures=("fig07_ablations",), tables=("fig07_ablations",),
              covers=("fig16",)),
     Notebook("fig08", "fig08_17_delayed_pi.py", figures=("fig08_delayed_pi",), tables=("fig08_delayed_pi",),
              covers=("fig17",)),
+    Notebook("fig09", "fig09_state_norms.py", figures=("fig09_state_norms",)),
+    Notebook("table3", "table3_long_online.py", tables=("table3_long_online",), covers=("table8",)),
+    Notebook("table4", "table4_fig13_no_offline_data.py", figures=("fig13_no_offline_data",),
+             tables=("table4_no_offline_data",), covers=("fig13",)),
+    Notebook("table6", "table6_offline.py", tables=("table6_offline",)),
+    Notebook("table7", "table7_awac_500k.py", figures=("table7_awac_curves",), tables=("table7_awac_500k",)),
     Notebook("fig14", "fig14_15_burn_in.py", figures=("fig14_15_burn_in",), tables=("fig14_15_burn_in",),
              covers=("fig15",)),
     Notebook("fig19", "fig19_beta.py", figures=("fig19_beta",), tables=("fig19_beta",)),
-    Notebook("table7", "table7_awac_500k.py", figures=("table7_awac_curves",), tables=("table7_awac_500k",)),
 )
 
 

@@ -20,7 +20,7 @@ tables_dir = None
 # %%
 from pathlib import Path
 
-from acalib.data.datasets import load_dataset, state_norms
+from acalib.data.datasets import dataset_identity, state_norms
 from acalib.plots import panel_grid, plot_state_norms, save_figure
 from acalib.study import Study
 
@@ -30,19 +30,19 @@ tables_dir = Path(tables_dir or study.tables_dir)
 size = study.profile.dataset_size  # transitions per generated level (None: 1M, as D4RL)
 
 # %%
-norms, sources, left_out = {}, {}, {}
-for env in study.profile.envs:
-    norms[env], left_out[env] = {}, []
-    for level in ("random", "medium", "expert"):
-        name = f"{env}-{level}"
-        try:
-            norms[env][level] = state_norms([name], size=size)[name]
-        except FileNotFoundError as err:  # the dataset factory needs this environment's zoo
-            print(f"{name}: left out, cannot be built here: {err}")
-            left_out[env].append(level)
-            continue
-        sources[name] = load_dataset(name, size=size).source
-        print(f"{name}: {len(norms[env][level])} states, source {sources[name]}")
+norms = {env: {} for env in study.profile.envs}
+left_out = {env: [] for env in study.profile.envs}
+sources = {}
+for name in study.datasets(("random", "medium", "expert"), limit=False):  # tiny: its one level only
+    env, level = name.split("-", 1)
+    try:
+        norms[env][level] = state_norms([name], size=size)[name]
+    except FileNotFoundError as err:  # the dataset factory needs this environment's zoo
+        print(f"{name}: left out, cannot be built here: {err}")
+        left_out[env].append(level)
+        continue
+    sources[name] = dataset_identity(name, size=size)["source"]
+    print(f"{name}: {len(norms[env][level])} states, source {sources[name]}")
 
 # %%
 fig, axes = panel_grid(len(norms), cols=3, size=(5.0, 3.4))

@@ -155,6 +155,28 @@ def test_stale_artifacts_do_not_count(tmp_path):
     assert "is empty" in suite.check_artifacts([tmp_path / "empty.md"], 0)[0]
 
 
+def test_study_caches_runs_and_keys_them_on_the_dataset(minari_root, tmp_path, monkeypatch):
+    from acalib import profiles
+    from acalib.data import minari_io
+    from acalib.study import Study
+
+    small = profiles.Profile("tiny", ("hopper",), ("random",), (0, 1), 40, 40, 20, 1, 3000, 40)
+    monkeypatch.setitem(profiles.PROFILES, "tiny", small)
+    study = Study("tiny", root=tmp_path, progress=False)
+    first = study.offline("sac_ml", "hopper-random")
+    assert study.offline("sac_ml", "hopper-random").path == first.path  # cached: nothing trained
+    assert study.online("aca", first).path == study.online("aca", first).path
+    meta_path = minari_io.dataset_path("acalib/hopper/random-3000-v0") / "data" / "metadata.json"
+    original = meta_path.read_text()
+    try:  # the same dataset name rebuilt with other reference scores (e.g. once a zoo exists): new runs
+        meta = json.loads(original)
+        meta["ref_max_score"] += 1.0
+        meta_path.write_text(json.dumps(meta))
+        assert Study("tiny", root=tmp_path, progress=False).offline("sac_ml", "hopper-random").path != first.path
+    finally:
+        meta_path.write_text(original)
+
+
 def test_score_table_cells_delta_and_total():
     t = ScoreTable()
     t.add("a", "ours", pd.Series([1.0, 3.0], index=[0, 1]), offline=pd.Series([0.0, 1.0], index=[0, 1]))

@@ -96,6 +96,28 @@ def load_dataset(name: str, d4rl_dir: str | None = None, size: int | None = None
                    f"minari:{dataset_id}")
 
 
+def dataset_identity(name: str, d4rl_dir: str | None = None, size: int | None = None) -> dict:
+    """What ``load_dataset(name, d4rl_dir, size)`` resolves to, without reading its transitions: the
+    source, reference scores and generator description (a generated dataset is built first if missing).
+    Run caches key on it: a dataset rebuilt differently (e.g. scored by its zoo once that exists)
+    trains new runs instead of clashing with the old ones."""
+    if "/" in name and not name.startswith("acalib/"):
+        dataset_id = name
+    else:
+        env, level = parse_name(name.removeprefix("acalib/").replace("/", "-"))
+        d4rl_dir = d4rl_dir or os.environ.get("D4RL_DATASET_DIR")
+        if d4rl_dir:
+            lo, hi = D4RL_REF_SCORES[env]
+            return {"source": f"d4rl:{Path(d4rl_dir) / f'{env}-{level}-v2.hdf5'}", "ref_min_score": lo,
+                    "ref_max_score": hi}
+        dataset_id = generated_id(env, level, size)
+        if not minari_io.exists(dataset_id):
+            build_dataset(env, level, size=size)
+    meta = json.loads((minari_io.dataset_path(dataset_id) / "data" / "metadata.json").read_text())
+    return {"source": f"minari:{dataset_id}", **{k: meta.get(k) for k in (
+        "ref_min_score", "ref_max_score", "total_steps", "algorithm_name", "description")}}
+
+
 def rollout(env: str, policy, n_transitions: int, n_envs: int, seed: int) -> Transitions:
     """Roll out ``policy(obs (n_envs, obs_dim)) -> actions`` in ``n_envs`` environments until
     ``n_transitions`` are stored; episodes are kept whole in order, time-limit cuts are timeouts."""
