@@ -118,9 +118,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("zoo", help="train or export the behaviour-policy zoo")
     zsub = p.add_subparsers(dest="action", required=True)
-    q = zsub.add_parser("train", help="SAC from scratch keeping a policy every 10k steps (resumable)")
+    q = zsub.add_parser("train", help="SAC from scratch keeping a policy every 10k steps; stops at the "
+                           "zoo's convergence rule (>= 500k steps, last 5 returns within 10%% of their mean); resumable")
     q.add_argument("--env", required=True)
-    q.add_argument("--steps", type=int, default=1_000_000)
+    q.add_argument("--steps", type=int, default=1_000_000, help="at most this many steps")
     q.add_argument("--seed", type=int, default=0)
     q.add_argument("--out", help="run directory (default: runs/zoo/<env>-sac-s<seed>)")
     q.add_argument("--device", default="cpu")
@@ -198,8 +199,9 @@ def main(argv: list[str] | None = None) -> int:
             if args.action == "train":
                 from .experiment import run_online
                 out = args.out or f"runs/zoo/{args.env}-sac-s{args.seed}"
+                from .data.zoo import stop_when_converged
                 run = run_online("sac", args.steps, out, env=args.env, seeds=[args.seed], device=args.device,
-                                 cuda_graph=args.cuda_graph,
+                                 cuda_graph=args.cuda_graph, stop_when=stop_when_converged,
                                  settings={"eval_interval": 10_000, "eval_episodes": 10,
                                            "checkpoint_interval": 10_000, "policy_snapshots": True})
                 print(f"zoo run: {run.path}")

@@ -86,10 +86,30 @@ def load_offline_agent(init: str | Path, device: str):
     return agent, cfg
 
 
+def online_config(algo: str, overrides: dict | None = None, offline_config=None, dataset: str | None = None,
+                  offline_data: bool = True):
+    """The full hyperparameters of an online run of ``algo`` (a name of ``ONLINE_ALGOS`` or of
+    its variants): the method's presets, then ``overrides``, on top of what carries over from the
+    offline run's config (``offline_config``; None: SAC from scratch). ACA takes its dataset
+    group's settings from ``dataset`` (and grows beta without ``offline_data``)."""
+    base, presets = online_method(algo)
+    overrides = {**presets, **(overrides or {})}
+    cls = algo_class(algo, ONLINE_ALGOS)
+    if base == "aca":
+        return aca_config(aca_group(dataset), base=offline_config, **{"offline_data": offline_data, **overrides})
+    if base == "br":
+        return cls.config_cls.from_dict({"hidden": offline_config.hidden, **overrides})
+    if offline_config is not None:
+        shared = {k: v for k, v in offline_config.to_dict().items() if k in cls.config_cls().to_dict()}
+        return cls.config_cls.from_dict({**shared, **overrides})
+    return SAC.config_cls.from_dict(overrides)
+
+
 def run_online(algo: str, steps: int, out: str | Path, *, init: str | Path | None = None,
                dataset: str | None = None, env: str | None = None, seeds: list[int] | None = None,
                device: str = "cpu", overrides: dict | None = None, settings: dict | None = None,
-               d4rl_dir: str | None = None, cuda_graph: bool = False, offline_data: bool = True) -> RunDir:
+               d4rl_dir: str | None = None, cuda_graph: bool = False, offline_data: bool = True,
+               stop_when=None) -> RunDir:
     """Online fine-tuning from an offline run (``init``), or SAC from scratch on ``dataset``'s environment.
 
     aca (and its ablations aca_*): alignment from the offline Z(s), buffer seeded with the
@@ -97,11 +117,12 @@ def run_online(algo: str, steps: int, out: str | Path, *, init: str | Path | Non
     and alpha, every offline transition in the buffer (paper App. E.1); awac likewise from an
     AWAC run. ``offline_data=False``: the buffer starts empty (and ACA's beta grows, Table 4).
     sac without ``init``: SAC from scratch on ``env`` (scored with D4RL's reference returns
-    where it has them) or on ``dataset``'s environment.
+    where it has them) or on ``dataset``'s environment; ``stop_when(run)``, asked at every
+    checkpoint, may end it early (the zoo's stopping rule).
     """
-    base, presets = online_method(algo)
+    base = online_method(algo)[0]
     device = resolve_device(device)
-    overrides = {**presets, **(overrides or {})}
+    overrides = overrides or {}
     if init is not None:
         init_algo = RunDir(init).config().get("algo")
         if init_algo not in TRANSFERS.get(base, ()):
@@ -120,7 +141,8 @@ def run_online(algo: str, steps: int, out: str | Path, *, init: str | Path | Non
     if seeds is None or (dataset is None and env is None):
         raise ValueError("SAC from scratch needs --seeds and --env (or --dataset, for its environment and scores)")
     if dataset is None:
-        return _run_scratch(env, seeds, steps, out, device, overrides, settings, cuda_graph)
+        return _run_scratch(env, seeds, steps, out, device, online_config(algo, overrides), settings, cuda_graph,
+                            stop_when)
     if init is not None and dataset == init_cfg["dataset"]["name"]:
         ds = reload_dataset(init_cfg["dataset"])  # exactly the offline run's data
     else:
@@ -129,23 +151,19 @@ def run_online(algo: str, steps: int, out: str | Path, *, init: str | Path | Non
     prefill = data.take(np.arange(0))
 
     cls = algo_class(algo, ONLINE_ALGOS)
+    if base == "br" and not offline_data:
+        raise ValueError("BR replays the offline data by design (paper Sec. 6.4); it cannot run without it")
+    config = online_config(algo, overrides, offline.config if init is not None else None, ds.name, offline_data)
     if base == "aca":
-        config = aca_config(aca_group(ds.name), base=offline.config, **{"offline_data": offline_data, **overrides})
         agent = ACA.from_offline(offline, config, cuda_graph)
         prefill = top_n_episodes(data, config.n_trajs)
     elif base == "br":  # from an offline ensemble; every offline transition goes into its prioritized buffer
-        if not offline_data:
-            raise ValueError("BR replays the offline data by design (paper Sec. 6.4); it cannot run without it")
-        config = BR.config_cls.from_dict({"hidden": offline.config.hidden, **overrides})
         agent = BR.from_offline(offline, config, cuda_graph)
         prefill = data
     elif init is not None:  # SAC->SAC, CQL->SAC, AWAC->AWAC: the same networks carry on
-        shared = {k: v for k, v in offline.config.to_dict().items() if k in cls.config_cls().to_dict()}
-        config = cls.config_cls.from_dict({**shared, **overrides})
         agent = cls.from_offline(offline, config, cuda_graph)
         prefill = data if offline_data else prefill  # every offline transition in the buffer
     else:
-        config = SAC.config_cls.from_dict(overrides)
         agent = SAC(config, data.obs_dim, data.act_dim, seeds, device, cuda_graph)
     check_dims("agent", (agent.obs_dim, agent.act_dim), ds.env)
 
@@ -171,11 +189,10 @@ def run_online(algo: str, steps: int, out: str | Path, *, init: str | Path | Non
     return run
 
 
-def _run_scratch(env: str, seeds: list[int], steps: int, out, device: str, overrides: dict,
-                 settings: dict | None, cuda_graph: bool) -> RunDir:
+def _run_scratch(env: str, seeds: list[int], steps: int, out, device: str, config: SACConfig,
+                 settings: dict | None, cuda_graph: bool, stop_when=None) -> RunDir:
     """SAC from scratch on an environment, with no dataset at all."""
     obs_dim, act_dim = env_dims(env)
-    config = SACConfig.from_dict(overrides)
     loop = LoopSettings(steps=steps, **(settings or {}))
     ref = D4RL_REF_SCORES.get(env, (0.0, 1.0))
     run = RunDir(out)
@@ -190,7 +207,7 @@ def _run_scratch(env: str, seeds: list[int], steps: int, out, device: str, overr
         return run
     agent = SAC(config, obs_dim, act_dim, seeds, device, cuda_graph)
     buffer = ReplayBuffer(len(seeds), ONLINE_BUFFER_SIZE, obs_dim, act_dim, device, max_added=steps)
-    train_online(agent, buffer, run, env, ref, loop, resume=resume)
+    train_online(agent, buffer, run, env, ref, loop, resume=resume, stop_when=stop_when)
     return run
 
 

@@ -9,6 +9,7 @@ import matplotlib
 if not os.environ.get("MPLBACKEND"):  # Jupyter kernels set their inline backend: figures show in the notebook
     matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
@@ -78,7 +79,7 @@ def plot_curves(ax, curves: dict[str, pd.DataFrame], title: str, xlabel: str, re
     ax.legend(fontsize=8)
 
 
-def plot_state_norms(ax, norms: dict[str, "np.ndarray"], title: str, bins: int = 100) -> None:
+def plot_state_norms(ax, norms: dict[str, np.ndarray], title: str, bins: int = 100) -> None:
     """Fig. 9: overlaid histograms of the L2 norm of the states of each dataset (label: norms)."""
     palette = sns.color_palette("tab10")
     for i, (label, values) in enumerate(norms.items()):

@@ -13,12 +13,14 @@ and a killed run resumes. Notebooks asking for the same run share it.
 from __future__ import annotations
 
 import shutil
+import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
 
 from .algos import ALL_ALGOS, algo_class
-from .experiment import load_offline_agent, run_actor_only, run_offline, run_online
+from .experiment import load_offline_agent, online_config, run_actor_only, run_offline, run_online
 from .profiles import Profile, get_profile
 from .data.datasets import dataset_identity, load_dataset, reload_dataset
 from .probes import q_probe_frame
@@ -40,17 +42,20 @@ def resolved_hyperparameters(algo: str, overrides: dict) -> dict:
 
 
 class Study:
-    """The runs of one profile under one root, trained on demand and cached."""
+    """The runs of one profile under one root, trained on demand and cached.
+
+    ``recompute``: train afresh every run made before this Study started (True), or before a
+    given Unix time (a number: ``acalib reproduce --recompute`` gives all its notebooks the same
+    one, so a run that one notebook has just retrained is shared, not retrained again)."""
 
     def __init__(self, profile: str | Profile = "smoke", root: str | Path | None = None, device: str = "cpu",
-                 seeds: list[int] | None = None, recompute: bool = False, progress: bool = True):
+                 seeds: list[int] | None = None, recompute: bool | float = False, progress: bool = True):
         self.profile = get_profile(profile) if isinstance(profile, str) else profile
         self.root = repo_root(root) if root is None else Path(root).resolve()
         self.device = device
         self.seeds = list(self.profile.seeds if seeds is None else seeds)
-        self.recompute = recompute
+        self.recompute_before = None if recompute is False else time.time() if recompute is True else float(recompute)
         self.progress = progress
-        self._recomputed: set[Path] = set()
 
     # -- settings -------------------------------------------------------------------------
     def settings(self, eval_interval: int | None = None) -> dict:
@@ -78,11 +83,23 @@ class Study:
 
     def _dir(self, dataset: str, algo: str, **spec) -> Path:
         key = run_key(algo=algo, dataset=dataset, profile=self.profile.name, **spec)
-        path = self.root / "runs" / self.profile.name / dataset / f"{algo}-{key}"
-        if self.recompute and path not in self._recomputed and path.exists():
-            shutil.rmtree(path)  # recompute: train this run afresh (once per Study)
-        self._recomputed.add(path)
-        return path
+        return self.root / "runs" / self.profile.name / dataset / f"{algo}-{key}"
+
+    def _stale(self, path: Path) -> bool:
+        """Under ``recompute``: was ``path`` (a run directory or a cached file) made before the cut-off?"""
+        if self.recompute_before is None or not path.exists():
+            return False
+        made = path / "config.json" if path.is_dir() else path
+        return not made.exists() or made.stat().st_mtime < self.recompute_before
+
+    @contextmanager
+    def _claim(self, path: Path):
+        """Hold ``path``'s lock (notebooks running in parallel share runs); under ``recompute``
+        remove what an earlier reproduction left there, inside the lock."""
+        with file_lock(path.parent / f".{path.name}.lock"):
+            if self._stale(path):
+                shutil.rmtree(path) if path.is_dir() else path.unlink()
+            yield path
 
     # -- runs -----------------------------------------------------------------------------
     def offline(self, algo: str, dataset: str, steps: int | None = None, seeds: list[int] | None = None,
@@ -98,8 +115,7 @@ class Study:
                 "data": dataset_identity(dataset, size=self.profile.dataset_size),
                 "hyperparameters": resolved_hyperparameters(algo, overrides),
                 "loop": {k: v for k, v in settings.items() if k != "progress"}}
-        out = self._dir(dataset, algo, **spec)
-        with file_lock(out.parent / f".{out.name}.lock"):  # notebooks run in parallel share runs
+        with self._claim(self._dir(dataset, algo, **spec)) as out:
             return run_offline(algo, dataset, seeds, steps, out, device=self.device, overrides=overrides,
                                settings=settings, size=self.profile.dataset_size)
 
@@ -110,20 +126,21 @@ class Study:
         from scratch on ``dataset``'s environment, scored with its reference returns."""
         steps = self.profile.online_steps if steps is None else steps
         settings = self.settings(eval_interval)
+        offline_config = None
         if init is not None:
             cfg = init.config()
             dataset = dataset or cfg["dataset"]["name"]
             seeds = cfg["seeds"]
+            offline_config = algo_class(cfg["algo"], ALL_ALGOS).config_cls.from_dict(cfg["hyperparameters"])
         elif dataset is None:
             raise ValueError(f"online {algo!r} needs an offline run (init=...) or, from scratch, a dataset")
         seeds = self.seeds if seeds is None else list(seeds)
         spec = {"stage": "online", "steps": steps, "seeds": seeds, "init": init.path.name if init else None,
                 # the offline run's name covers its data; from scratch, the dataset's reference scores
                 "data": None if init else dataset_identity(dataset),
-                "overrides": overrides, "offline_data": offline_data,
-                "loop": {k: v for k, v in settings.items() if k != "progress"}}
-        out = self._dir(dataset, algo, **spec)
-        with file_lock(out.parent / f".{out.name}.lock"):
+                "hyperparameters": online_config(algo, overrides, offline_config, dataset, offline_data).to_dict(),
+                "offline_data": offline_data, "loop": {k: v for k, v in settings.items() if k != "progress"}}
+        with self._claim(self._dir(dataset, algo, **spec)) as out:
             return run_online(algo, steps, out, init=init.path if init else None,
                               dataset=None if init else dataset, seeds=None if init else seeds,
                               device=self.device, overrides=overrides, settings=settings, offline_data=offline_data)
@@ -135,8 +152,7 @@ class Study:
         spec = {"stage": "actor_only", "init": init.path.name, "critic": critic, "steps": steps,
                 "data": dataset_identity(dataset, size=self.profile.dataset_size),
                 "loop": {k: v for k, v in settings.items() if k != "progress"}}
-        out = self._dir(dataset, f"actor_only_{critic}", **spec)
-        with file_lock(out.parent / f".{out.name}.lock"):
+        with self._claim(self._dir(dataset, f"actor_only_{critic}", **spec)) as out:
             return run_actor_only(init.path, dataset, steps, out, critic=critic, device=self.device,
                                   settings=settings, size=self.profile.dataset_size)
 
@@ -146,15 +162,15 @@ class Study:
         name = init.config()["dataset"]["name"]
         spec = {"init": init.path.name, "ood": ood_dataset, "states": self.profile.probe_states, "points": points,
                 "data": dataset_identity(ood_dataset, size=self.profile.dataset_size)}
-        path = self._dir(name, "q_probe", **spec).with_suffix(".csv")
-        if path.is_file():
-            return pd.read_csv(path)
-        offline, cfg = load_offline_agent(init.path, self.device)
-        sets = {"in-distribution": reload_dataset(cfg["dataset"]).transitions,
-                "out-of-distribution": load_dataset(ood_dataset, size=self.profile.dataset_size).transitions}
-        frame = q_probe_frame(offline, name, sets, self.profile.probe_states, points)
-        write_csv_atomic(frame, path)
-        return frame
+        with self._claim(self._dir(name, "q_probe", **spec).with_suffix(".csv")) as path:
+            if path.is_file():
+                return pd.read_csv(path)
+            offline, cfg = load_offline_agent(init.path, self.device)
+            sets = {"in-distribution": reload_dataset(cfg["dataset"]).transitions,
+                    "out-of-distribution": load_dataset(ood_dataset, size=self.profile.dataset_size).transitions}
+            frame = q_probe_frame(offline, name, sets, self.profile.probe_states, points)
+            write_csv_atomic(frame, path)
+            return frame
 
     # -- results --------------------------------------------------------------------------
     @staticmethod

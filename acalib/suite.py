@@ -167,7 +167,7 @@ def execution_error(exc: BaseException) -> str:
 
 
 def run_notebook(nb: Notebook, profile: str, root: Path, device: str = "cpu", seeds: list[int] | None = None,
-                 recompute: bool = False, kernel: str = KERNEL_NAME) -> NotebookResult:
+                 recompute: bool | float = False, kernel: str = KERNEL_NAME) -> NotebookResult:
     """Convert, execute and render one notebook, then check its artifacts."""
     import jupytext
     import nbformat
@@ -256,7 +256,9 @@ def reproduce(profile: str, only: str | list[str] | None = None, jobs: int = 1, 
     root = repo_root() if root is None else Path(root).resolve()
     chosen = select(only, registry)
     kernel = ensure_kernel()
-    args = dict(profile=profile, root=root, device=device, seeds=seeds, recompute=recompute, kernel=kernel)
+    # one cut-off for every notebook: a run retrained by one of them is then shared by the others
+    args = dict(profile=profile, root=root, device=device, seeds=seeds, kernel=kernel,
+                recompute=time.time() if recompute is True else recompute)
     # for the kernels: progress bars are saved into the notebooks' outputs, so a few lines of them;
     # parallel kernels share the cores instead of each taking them all
     kernel_env = {"TQDM_MININTERVAL": os.environ.get("TQDM_MININTERVAL", "30")}

@@ -20,9 +20,8 @@ levels = ["medium"]
 # %%
 from pathlib import Path
 
-from acalib.plots import panel_grid, plot_offline_online, save_figure
+from acalib.comparison import online_comparison
 from acalib.study import Study
-from acalib.tables import ScoreTable, final_scores, save_table
 
 study = Study(profile, root, device, seeds, recompute)
 figures_dir = Path(figures_dir or study.figures_dir)
@@ -36,20 +35,4 @@ for name in study.datasets(tuple(levels)):
     runs[name] = off, {label: study.online(algo, off) for label, algo in METHODS.items()}
 
 # %%
-fig, axes = panel_grid(len(runs), cols=3, size=(5.5, 3.6))
-table = ScoreTable()
-for ax, (name, (off, online)) in zip(axes, runs.items()):
-    off_m = study.metrics(off)
-    plot_offline_online(ax, off_m, {label: study.metrics(r) for label, r in online.items()}, name)
-    for label, run in online.items():
-        table.add(name, label, final_scores(study.metrics(run)), offline=final_scores(off_m))
-fig.tight_layout()
-save_figure(fig, figures_dir / "fig07_ablations")
-
-note = (f"Ablations at {study.describe({n: r[0] for n, r in runs.items()})}. Normalized score at the last online "
-        f"evaluation, mean ± std over seeds (δ vs the end of offline training). The paper shows these as figures "
-        f"only.")
-frame = table.frame()
-save_table(frame, note, tables_dir, "fig07_ablations")
-print(note)
-frame
+online_comparison(study, runs, "fig07_ablations", "Ablations", figures_dir, tables_dir)

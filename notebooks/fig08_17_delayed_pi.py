@@ -20,9 +20,8 @@ taus = [0.0005, 0.003, 0.005]
 # %%
 from pathlib import Path
 
-from acalib.plots import panel_grid, plot_offline_online, save_figure
+from acalib.comparison import online_comparison
 from acalib.study import Study
-from acalib.tables import ScoreTable, final_scores, save_table
 
 study = Study(profile, root, device, seeds, recompute)
 figures_dir = Path(figures_dir or study.figures_dir)
@@ -37,20 +36,4 @@ for name in study.datasets(tuple(levels)):
     runs[name] = off, online
 
 # %%
-fig, axes = panel_grid(len(runs), cols=3, size=(5.5, 3.6))
-table = ScoreTable()
-for ax, (name, (off, online)) in zip(axes, runs.items()):
-    off_m = study.metrics(off)
-    plot_offline_online(ax, off_m, {label: study.metrics(r) for label, r in online.items()}, name)
-    for label, run in online.items():
-        table.add(name, label, final_scores(study.metrics(run)), offline=final_scores(off_m))
-fig.tight_layout()
-save_figure(fig, figures_dir / "fig08_delayed_pi")
-
-note = (f"Delayed reference policy at {study.describe({n: r[0] for n, r in runs.items()})}. Normalized score at "
-        f"the last online evaluation, mean ± std over seeds (δ vs the end of offline training). The paper shows "
-        f"these as figures only.")
-frame = table.frame()
-save_table(frame, note, tables_dir, "fig08_delayed_pi")
-print(note)
-frame
+online_comparison(study, runs, "fig08_delayed_pi", "Delayed reference policy", figures_dir, tables_dir)

@@ -1,6 +1,5 @@
 """Ablations and extra experiments (paper Sec. 4, 6.5, App. C-D): burn-in, BC only, R init by Q,
 delayed pi, no offline data, actor-only updates, Q probes, and the transfers between methods."""
-import copy
 
 import numpy as np
 import pandas as pd
@@ -44,7 +43,7 @@ def test_burn_in_trains_only_the_critic_then_everything(transitions):
     assert not same(critic, params(agent.critic))
     after = train(agent, data, n=1)
     assert not same(actor, params(agent.actor)) and not torch.equal(alpha, agent.log_alpha.detach())
-    assert burning.keys() == after.keys()  # the loop's statistics need the same keys throughout
+    assert "actor_loss" not in burning and {"actor_loss", "temp_loss"} <= after.keys()
 
 
 def test_bc_only_critic_is_the_sac_critic_step(transitions):

@@ -9,7 +9,7 @@ from acalib import cli
 from acalib.algos.sac_ml import SACML
 from acalib.experiment import run_offline, run_online
 from acalib.train.checkpoint import load_checkpoint
-from acalib.train.loop import NonFiniteLossError
+from acalib.train.loop import NonFiniteLossError, StatsAccumulator
 
 SMALL = {"hidden": [32, 32], "batch_size": 32}
 FAST = {"eval_interval": 50, "eval_episodes": 1, "checkpoint_interval": 50, "progress": False}
@@ -217,3 +217,19 @@ def test_cql_to_aca_end_to_end(minari_root, tmp_path):
     cfg = json.loads(on.config_path.read_text())
     assert cfg["init_algo"] == "cql" and cfg["hyperparameters"]["hidden"] == [32, 32]
     assert pd.read_csv(on.metrics_path)["step"].tolist() == [0, 60]
+
+
+def test_statistics_accumulate_over_the_steps_that_report_them():
+    """SAC's burn-in reports no actor loss: each key is averaged over the steps that have it."""
+    acc = StatsAccumulator()
+    acc.add(1, {"critic_loss": torch.tensor([1.0, 2.0])})
+    acc.add(2, {"critic_loss": torch.tensor([3.0, 4.0]), "actor_loss": torch.tensor([10.0, 20.0])})
+    acc.add(3, {"critic_loss": torch.tensor([5.0, 6.0]), "actor_loss": torch.tensor([30.0, 40.0])})
+    means = acc.means()
+    assert means["critic_loss"].tolist() == [3.0, 4.0] and means["actor_loss"].tolist() == [20.0, 30.0]
+    assert acc.means() == {}  # reset
+    acc.add(4, {"critic_loss": torch.tensor([1.0, 1.0])})
+    acc.add(5, {"critic_loss": torch.tensor([1.0, 1.0]), "actor_loss": torch.tensor([float("inf"), 0.0])})
+    acc.add(6, {"critic_loss": torch.tensor([float("nan"), 1.0])})
+    with pytest.raises(NonFiniteLossError, match="actor_loss at step 5"):
+        acc.check_finite()

@@ -177,6 +177,35 @@ def test_study_caches_runs_and_keys_them_on_the_dataset(minari_root, tmp_path, m
         meta_path.write_text(original)
 
 
+def test_study_keys_online_runs_on_resolved_hyperparameters_and_recomputes_once(minari_root, tmp_path,
+                                                                                  monkeypatch):
+    from acalib import profiles
+    from acalib.algos import aca as aca_module
+    from acalib.study import Study
+
+    small = profiles.Profile("tiny", ("hopper",), ("random",), (0,), 40, 40, 20, 1, 3000, 40)
+    monkeypatch.setitem(profiles.PROFILES, "tiny", small)
+    study = Study("tiny", root=tmp_path, progress=False)
+    off = study.offline("sac_ml", "hopper-random")
+    aca = study.online("aca", off)
+    default_beta = aca_module.ACA_GROUPS["random"].beta
+    assert study.online("aca", off, beta=default_beta).path == aca.path  # an override equal to the default
+    groups = dict(aca_module.ACA_GROUPS)
+    groups["random"] = aca_module.replace(groups["random"], beta=default_beta + 1)
+    monkeypatch.setattr(aca_module, "ACA_GROUPS", groups)  # a changed default: a new run, not a clash
+    assert study.online("aca", off).path != aca.path
+    monkeypatch.undo()
+    monkeypatch.setitem(profiles.PROFILES, "tiny", small)
+
+    made, cut = (aca.path / "config.json").stat().st_mtime, time.time()
+    again = Study("tiny", root=tmp_path, progress=False, recompute=cut)  # runs made before the cut-off: afresh
+    assert again.online("aca", off).path == aca.path and (aca.path / "config.json").stat().st_mtime > made
+    remade = (aca.path / "config.json").stat().st_mtime
+    other = Study("tiny", root=tmp_path, progress=False, recompute=cut)  # another notebook, same cut-off
+    other.online("aca", off)
+    assert (aca.path / "config.json").stat().st_mtime == remade  # shared, not retrained
+
+
 def test_score_table_cells_delta_and_total():
     t = ScoreTable()
     t.add("a", "ours", pd.Series([1.0, 3.0], index=[0, 1]), offline=pd.Series([0.0, 1.0], index=[0, 1]))

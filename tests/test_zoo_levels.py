@@ -7,7 +7,9 @@ import pytest
 
 from acalib.data import datasets as D
 from acalib.data import minari_io
-from acalib.data.zoo import choose_medium, export_zoo, level_policies, zoo_metadata
+from acalib.data import zoo
+from acalib.data.zoo import (choose_medium, converged, export_zoo, first_converged_step, level_policies,
+                             zoo_metadata)
 from acalib.experiment import run_online
 
 
@@ -84,3 +86,45 @@ def test_missing_zoo_is_explained(tmp_path, monkeypatch):
     monkeypatch.setenv("MINARI_DATASETS_PATH", str(tmp_path / "minari"))
     with pytest.raises(FileNotFoundError, match="no behaviour-policy zoo for .walker2d.*acalib zoo train"):
         D.load_dataset("walker2d-expert", size=100)
+
+
+def test_stopping_rule():
+    steps = list(range(0, 600_001, 10_000))
+    swinging = pd.Series([3000.0 + (600 if i % 2 else -600) for i in range(len(steps))], index=steps)
+    assert first_converged_step(swinging) is None  # every window strays 20 % from its mean
+    plateau = pd.Series(np.linspace(0, 3000, len(steps)), index=steps)
+    plateau.loc[450_000:] = [3000, 3100, 2900, 3050, 2950, 1000, 3000, 3000, 3000, 3000, 3000, 3000, 3000, 3000,
+                             3000, 3000]
+    # 450k-490k are stable but below 500k; 500k sees the collapse to 1000 in its window, so the
+    # first stable stretch of five that ends at or after 500k ends at 550k
+    assert first_converged_step(plateau) == 550_000
+    assert not converged(plateau.loc[:540_000]) and converged(plateau.loc[:550_000])
+    assert first_converged_step(plateau, min_steps=450_000) == 490_000
+
+
+def test_export_takes_the_first_converged_checkpoint_as_expert(tiny_zoo, tmp_path, monkeypatch):
+    monkeypatch.setattr(zoo, "first_converged_step", lambda returns: 200)  # training went on past it
+    meta = json.loads((export_zoo(tiny_zoo / "run", "hopper", tmp_path) / "metadata.json").read_text())
+    assert meta["expert_step"] == 200 and 300 not in meta["kept"] and meta["trained_steps"] == 300
+
+
+def test_zoo_training_stops_when_the_rule_holds(tmp_path):
+    """``acalib zoo train`` asks its stopping rule at each checkpoint; here: stop at the second one."""
+    asked = []
+
+    def rule(run):
+        asked.append(len(pd.read_csv(run.metrics_path)))
+        return len(asked) == 2
+
+    run = run_online("sac", 500, tmp_path / "run", env="hopper", seeds=[0], stop_when=rule,
+                     overrides={"hidden": [32, 32], "batch_size": 32},
+                     settings={"eval_interval": 100, "eval_episodes": 1, "checkpoint_interval": 100,
+                               "policy_snapshots": True, "progress": False})
+    assert asked == [2, 3]  # rows at steps 0, 100 | 0, 100, 200
+    assert pd.read_csv(run.metrics_path)["step"].max() == 200 and run.done
+    assert sorted(p.name for p in (run.path / "policies").glob("*.pt"))[-1] == "step_0000200.pt"
+    assert run_online("sac", 500, tmp_path / "run", env="hopper", seeds=[0], stop_when=rule,  # done: no more steps
+                      overrides={"hidden": [32, 32], "batch_size": 32},
+                      settings={"eval_interval": 100, "eval_episodes": 1, "checkpoint_interval": 100,
+                                "policy_snapshots": True, "progress": False}).done
+    assert len(asked) == 2

@@ -322,15 +322,13 @@ class SAC(Agent):
 
         During the first ``burn_in_steps`` updates only the critic learns, actor and alpha
         fixed (paper App. C.5)."""
-        if self.step < self.config.burn_in_steps:  # the same statistics, actor and temperature losses 0
+        if self.step < self.config.burn_in_steps:  # no actor or temperature loss to report yet
             alpha = self.alpha
             critic_loss, stats = self.critic_step(batch, noise[1], alpha)
             polyak_update(self.critic_target, self.critic, self.config.tau)
             with torch.no_grad():
                 log_pi = self.sample_policy(batch.obs, noise[0])[3]
-            zero = torch.zeros_like(alpha)
-            return {"critic_loss": critic_loss.detach(), "actor_loss": zero, "temp_loss": zero, "alpha": alpha,
-                    "entropy": -log_pi.mean(-1), **stats}
+            return {"critic_loss": critic_loss.detach(), "alpha": alpha, "entropy": -log_pi.mean(-1), **stats}
         _, _, pi_action, log_pi = self.sample_policy(batch.obs, noise[0])
         temp_loss, alpha = self.temperature_step(log_pi)
         critic_loss, stats = self.critic_step(batch, noise[1], alpha)

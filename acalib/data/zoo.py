@@ -1,12 +1,12 @@
 """The behaviour-policy zoo: SAC policies saved along one online training run per environment.
 
-Trained with ``acalib online --algo sac --env <env> --policy-snapshots`` (a policy every checkpoint,
-each with its evaluation return), then exported into ``zoo/<env>/`` by ``export_zoo``: the
+Trained with ``acalib zoo train --env <env>`` (SAC from scratch, a policy every 10k steps with its
+evaluation return, stopped by the rule of ``converged``), then exported into ``zoo/<env>/`` by ``export_zoo``: the
 checkpoints the five levels need, in float32, and ``metadata.json`` with every checkpoint's
 step and return, the chosen medium step and how the run was trained.
 
 Level rules (D4RL's definitions, on our own run):
-- expert: the final policy;
+- expert: the final policy: the first checkpoint where the stopping rule ``converged`` holds;
 - medium: the first checkpoint whose evaluation return reaches one third of the expert's;
 - medium-replay: every checkpoint from step 0 up to the medium one; each stands for its
   10k-step window of the replay buffer (a reconstruction: the real buffer mixed the policies
@@ -60,6 +60,21 @@ def converged(returns: pd.Series, window: int = CONVERGED_WINDOW, tolerance: flo
     return bool((last - last.mean()).abs().max() <= tolerance * abs(last.mean()))
 
 
+def first_converged_step(returns: pd.Series, **rule) -> int | None:
+    """The first step at which ``converged`` holds for the returns up to it; None if never."""
+    returns = returns.sort_index()
+    for step in returns.index:
+        if converged(returns.loc[:step], **rule):
+            return int(step)
+    return None
+
+
+def stop_when_converged(run: RunDir) -> bool:
+    """The zoo training loop's stopping test (``acalib zoo train``): has the run converged?"""
+    metrics = pd.read_csv(run.metrics_path)
+    return converged(metrics.groupby("step")["return"].mean())
+
+
 def export_zoo(run_path: str | Path, env: str, zoo_dir: str | Path | None = None) -> Path:
     """Copy what the levels need from a finished (or stopped) SAC run into ``zoo_dir/env``."""
     run = RunDir(run_path)
@@ -71,7 +86,8 @@ def export_zoo(run_path: str | Path, env: str, zoo_dir: str | Path | None = None
     if not policies:
         raise FileNotFoundError(f"{run_path} has no policy snapshots (train with --policy-snapshots)")
     returns = metrics["return"].loc[[s for s in policies if s in metrics.index]]
-    expert_step = max(policies)
+    # the expert: the checkpoint where the stopping rule first held (training may have gone on past it)
+    expert_step = first_converged_step(returns) or max(policies)
     expert_return = float(metrics.loc[expert_step, "return"])
     medium_step = choose_medium(returns, expert_return)
     keep = sorted({*range(0, medium_step + 1), expert_step} & set(policies) | {0})

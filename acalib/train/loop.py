@@ -29,42 +29,45 @@ class NonFiniteLossError(RuntimeError):
 
 class StatsAccumulator:
     """Sums per-run statistics on the device (no host sync per step) and remembers the
-    first step at which each one stopped being finite."""
+    first step at which each one stopped being finite.
+
+    Steps may report different statistics (SAC's burn-in has no actor loss yet): each set of
+    keys is summed on its own, and a key's mean is over the steps that reported it."""
 
     def __init__(self):
-        self.keys: list[str] | None = None
-        self.sums = None
-        self.count = 0
-        self.first_bad = None
+        self.groups: dict[tuple[str, ...], list] = {}  # keys -> [sums (K, R), count, first_bad (K,)]
 
     def add(self, step: int, stats: dict[str, torch.Tensor]) -> None:
+        keys = tuple(stats)
         values = torch.stack(list(stats.values()))  # (K, R)
-        if self.keys is None:
-            self.keys = list(stats)
-            self.sums = torch.zeros_like(values)
-            self.first_bad = torch.full((len(self.keys),), -1, dtype=torch.long, device=values.device)
-        self.sums += values
+        if keys not in self.groups:
+            self.groups[keys] = [torch.zeros_like(values), 0,
+                                 torch.full((len(keys),), -1, dtype=torch.long, device=values.device)]
+        group = self.groups[keys]
+        group[0] += values
+        group[1] += 1
         bad = ~torch.isfinite(values).all(dim=1)
-        self.first_bad = torch.where(bad & (self.first_bad < 0), step, self.first_bad)
-        self.count += 1
+        group[2] = torch.where(bad & (group[2] < 0), step, group[2])
 
     def check_finite(self) -> None:
-        if self.first_bad is None:
-            return
-        first_bad = self.first_bad.cpu().tolist()
-        bad = [(s, k) for s, k in zip(first_bad, self.keys) if s >= 0]
+        bad = [(s, k) for keys, (_, _, first_bad) in self.groups.items()
+               for s, k in zip(first_bad.cpu().tolist(), keys) if s >= 0]
         if bad:
             step, key = min(bad)
             raise NonFiniteLossError(f"non-finite {key} at step {step}")
 
     def means(self) -> dict[str, np.ndarray]:
-        """Per-run means since the last call; resets the sums."""
-        if self.count == 0:
-            return {}
-        out = dict(zip(self.keys, (self.sums / self.count).cpu().numpy()))
-        self.sums.zero_()
-        self.count = 0
-        return out
+        """Per-run means since the last call (each key over the steps that reported it); resets."""
+        sums: dict[str, np.ndarray] = {}
+        counts: dict[str, int] = {}
+        for keys, (total, count, _) in self.groups.items():
+            if count:
+                for k, v in zip(keys, total.cpu().numpy()):
+                    sums[k] = sums.get(k, 0.0) + v
+                    counts[k] = counts.get(k, 0) + count
+            total.zero_()
+            self.groups[keys][1] = 0
+        return {k: sums[k] / counts[k] for k in sums}
 
 
 @dataclass
@@ -188,9 +191,13 @@ def train_offline(agent, data: ReplayBuffer, run: RunDir, env: str, ref: tuple[f
 
 
 def train_online(agent, buffer: ReplayBuffer, run: RunDir, env: str, ref: tuple[float, float],
-                 settings: LoopSettings, resume: bool = False, evaluate_at_start: bool = True) -> None:
+                 settings: LoopSettings, resume: bool = False, evaluate_at_start: bool = True,
+                 stop_when=None) -> None:
     """``settings.steps`` environment steps per run (one environment per seed), one update per
-    step once the buffer holds more than a batch. Exploration samples the stochastic policy."""
+    step once the buffer holds more than a batch. Exploration samples the stochastic policy.
+
+    ``stop_when(run)`` is asked after every checkpoint; when it returns True the run ends there
+    (the zoo's stopping rule)."""
     loop = Loop(agent, run, env, ref, settings, "online", buffer)
     step = int(loop.start(resume)["step"])
     envs = EnvBatch(env, agent.runs, [seeding.stream_seed(s, "env") * 1_000_003 + step for s in agent.seeds])
@@ -217,7 +224,10 @@ def train_online(agent, buffer: ReplayBuffer, run: RunDir, env: str, ref: tuple[
             rollout_sums[:], rollout_counts[:] = 0, 0
             bar.set_postfix(ret=f"{loop.last_return:.1f}")
         if loop.due(step, settings.checkpoint_interval):
-            loop.save({"step": step}, final=step == settings.steps)
+            stop = step < settings.steps and stop_when is not None and stop_when(run)
+            loop.save({"step": step}, final=step == settings.steps or stop)
+            if stop:
+                break
     bar.close()
     envs.close()
     loop.finish({"step": step}, {"step": step, "updates": agent.step})
