@@ -30,8 +30,9 @@ class Profile:
 
 PROFILES = {
     # CI: every notebook in a few minutes on a 2-core CPU; numbers mean nothing at this size.
-    "tiny": Profile("tiny", ("hopper",), ("random",), (0, 1), 200, 200, 100, 2, 20_000, 200,
-                    long_online_steps=300, long_seeds=(0, 1), awac_online_steps=300, actor_only_steps=100,
+    # 400 online steps: a run whose buffer starts empty (ACA on random/medium) makes 144 updates of 256.
+    "tiny": Profile("tiny", ("hopper",), ("random",), (0, 1), 200, 400, 100, 2, 20_000, 200,
+                    long_online_steps=500, long_seeds=(0, 1), awac_online_steps=500, actor_only_steps=100,
                     actor_only_eval_interval=50, burn_in_steps=100, probe_states=8, ensemble_size=2,
                     level_override="random"),
     # `make reproduce`: every artifact at a reduced grid, well under an hour on a 2-core CPU.

@@ -346,6 +346,18 @@ def test_cql_ensemble_to_br_end_to_end_with_resume(minari_root, tmp_path, monkey
         run_online("br", 10, tmp_path / "scratch", dataset="hopper-random", seeds=[0])
 
 
+def test_first_epoch_multiplier_adds_updates_in_the_first_window(minari_root, tmp_path):
+    """Off2OnRL trains first_epoch_multiplier x 1000 times in its first epoch; here interleaved:
+    m updates per environment step up to init_online_window, then one."""
+    run_offline("cql_ensemble", "hopper-random", [0], 20, tmp_path / "ens", overrides=SMALL_RUN,
+                settings={**FAST, "eval_interval": 20, "checkpoint_interval": 20}, size=3000)
+    on = run_online("br", 100, tmp_path / "br", init=tmp_path / "ens", settings=FAST,
+                    overrides={**BR_OVERRIDES, "first_epoch_multiplier": 3, "init_online_window": 40})
+    assert pd.read_csv(on.metrics_path)["updates"].tolist()[-1] == 40 * 3 + 60
+    with pytest.raises(ValueError, match="first_epoch_multiplier must be >= 1, got 0"):
+        BRConfig(first_epoch_multiplier=0)
+
+
 def test_br_from_a_plain_cql_run_says_which_run_to_make(minari_root, tmp_path):
     run_offline("cql", "hopper-random", [0], 5, tmp_path / "cql", size=3000,
                 overrides={k: v for k, v in SMALL_RUN.items() if k != "ensemble_size"},

@@ -52,6 +52,10 @@ class BRConfig:
     init_online_fraction: float = 0.75  # Table 9 rho; official README example (argparse default 0.5)
     init_online_window: int = 1000  # official N in M f / ((1 - f) N): online steps per epoch
     online_buffer_size: int = 250_000  # Table 9
+    # updates per environment step during the first ``init_online_window`` steps: 1 = the ACA paper's
+    # protocol (one update per step); Off2OnRL trains 1000 x first_epoch_multiplier times after its first
+    # 1000 steps (argparse default 10, README example 5): set it here to interleave that many
+    first_epoch_multiplier: int = 1
     adam_betas: tuple[float, float] = (0.9, 0.999)  # Table 11
     adam_eps: float = 1e-8
 
@@ -60,6 +64,8 @@ class BRConfig:
             raise ValueError(f"init_online_fraction must lie in (0, 1), got {self.init_online_fraction}")
         if self.priority_temperature <= 0:
             raise ValueError(f"priority_temperature must be positive, got {self.priority_temperature}")
+        if self.first_epoch_multiplier < 1:
+            raise ValueError(f"first_epoch_multiplier must be >= 1, got {self.first_epoch_multiplier}")
         lo, hi = self.priority_clip
         if not 0 < lo <= hi:
             raise ValueError(f"priority_clip must be (low, high) with 0 < low <= high, got {self.priority_clip}")
@@ -179,6 +185,10 @@ class BR(Agent):
         """Every member's two critics (R, E, 2, B)."""
         q = (self.critic_target if target else self.critic)(obs, action, detach=detach)
         return q.view(self.runs, self.ensemble_size, 2, -1)
+
+    def updates_per_step(self, env_step: int) -> int:
+        """``first_epoch_multiplier`` updates per environment step in the first epoch, then one."""
+        return self.config.first_epoch_multiplier if env_step <= self.config.init_online_window else 1
 
     def update(self, batch: BRBatch) -> dict[str, Tensor]:
         """One step of every loss, then the new priorities of the sampled leaves go to the tree."""

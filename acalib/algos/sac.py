@@ -107,6 +107,10 @@ class Agent(nn.Module):
         self.step += 1
         return stats
 
+    def updates_per_step(self, env_step: int) -> int:
+        """Gradient updates after online environment step ``env_step`` (1-based): one (paper App. E.3)."""
+        return 1
+
     def actor_only_update(self, batch: Batch) -> dict[str, Tensor]:
         """One actor (and temperature) step with the critic frozen (paper Sec. 4, App. B.2)."""
         b = batch.obs.shape[1]

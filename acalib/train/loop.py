@@ -194,7 +194,7 @@ def train_online(agent, buffer: ReplayBuffer, run: RunDir, env: str, ref: tuple[
                  settings: LoopSettings, resume: bool = False, evaluate_at_start: bool = True,
                  stop_when=None) -> None:
     """``settings.steps`` environment steps per run (one environment per seed), one update per
-    step once the buffer holds more than a batch. Exploration samples the stochastic policy.
+    step (``agent.updates_per_step``) once the buffer holds more than a batch. Exploration samples the stochastic policy.
 
     ``stop_when(run)`` is asked after every checkpoint; when it returns True the run ends there
     (the zoo's stopping rule)."""
@@ -216,7 +216,8 @@ def train_online(agent, buffer: ReplayBuffer, run: RunDir, env: str, ref: tuple[
             rollout_counts[i] += 1
         step += 1
         if len(buffer) > agent.config.batch_size:
-            loop.stats.add(step, agent.update(buffer.sample(agent.config.batch_size, agent.data_generators)))
+            for _ in range(agent.updates_per_step(step)):
+                loop.stats.add(step, agent.update(buffer.sample(agent.config.batch_size, agent.data_generators)))
         bar.update(1)
         if loop.due(step, settings.eval_interval):
             rollout = np.where(rollout_counts > 0, rollout_sums / np.maximum(rollout_counts, 1), np.nan)
