@@ -128,3 +128,16 @@ def test_zoo_training_stops_when_the_rule_holds(tmp_path):
                       settings={"eval_interval": 100, "eval_episodes": 1, "checkpoint_interval": 100,
                                 "policy_snapshots": True, "progress": False}).done
     assert len(asked) == 2
+
+
+def test_a_level_built_before_the_zoo_is_rebuilt_with_the_zoo_scores(tiny_zoo, tmp_path, monkeypatch):
+    zoo_dir = str(tiny_zoo / "zoo")
+    monkeypatch.setenv("ACALIB_ZOO_DIR", str(tmp_path / "no-zoo"))
+    early = D.load_dataset("hopper-random", size=300)
+    assert (early.ref_min, early.ref_max) == D.D4RL_REF_SCORES["hopper"]
+    monkeypatch.setenv("ACALIB_ZOO_DIR", zoo_dir)  # the zoo arrives
+    now = D.load_dataset("hopper-random", size=300)
+    ref = json.loads((tiny_zoo / "zoo" / "hopper" / "reference_scores.json").read_text())
+    assert (now.ref_min, now.ref_max) == (ref["ref_min_score"], ref["ref_max_score"])
+    np.testing.assert_array_equal(now.transitions.observations, early.transitions.observations)  # same seed
+    assert not any(p.name.startswith(".removing-") for p in minari_io.datasets_root().iterdir())

@@ -25,6 +25,7 @@ from .zoo import zoo_root
 LEVELS = ("random", "medium", "medium-replay", "medium-expert", "expert")
 GENERATED_LEVELS = ("random",)  # levels that need no behaviour-policy zoo
 GENERATOR_VERSION = 1
+NO_ZOO_SCORES = "d4rl (no zoo for this environment yet)"  # reference scores of a level built before its zoo
 
 
 @dataclass
@@ -84,9 +85,7 @@ def load_dataset(name: str, d4rl_dir: str | None = None, size: int | None = None
             raise FileNotFoundError(f"D4RL directory {d4rl_dir} has no file {path.name}")
         lo, hi = D4RL_REF_SCORES[env]
         return Dataset(f"{env}-{level}", env, level, read_d4rl_hdf5(path), lo, hi, f"d4rl:{path}")
-    dataset_id = generated_id(env, level, size)
-    if not minari_io.exists(dataset_id):
-        build_dataset(env, level, size=size)
+    dataset_id = build_dataset(env, level, size=size)  # returns at once when built and current
     data, meta = minari_io.read(dataset_id)
     expected = size or default_size(env, level)
     if len(data) != expected:
@@ -110,9 +109,7 @@ def dataset_identity(name: str, d4rl_dir: str | None = None, size: int | None = 
             lo, hi = D4RL_REF_SCORES[env]
             return {"source": f"d4rl:{Path(d4rl_dir) / f'{env}-{level}-v2.hdf5'}", "ref_min_score": lo,
                     "ref_max_score": hi}
-        dataset_id = generated_id(env, level, size)
-        if not minari_io.exists(dataset_id):
-            build_dataset(env, level, size=size)
+        dataset_id = build_dataset(env, level, size=size)
     meta = json.loads((minari_io.dataset_path(dataset_id) / "data" / "metadata.json").read_text())
     return {"source": f"minari:{dataset_id}", **{k: meta.get(k) for k in (
         "ref_min_score", "ref_max_score", "total_steps", "algorithm_name", "description")}}
@@ -186,7 +183,7 @@ def reference_scores(env: str, episodes: int = 100) -> tuple[float, float, str]:
         meta = zoo_metadata(env)
     except FileNotFoundError:
         lo, hi = D4RL_REF_SCORES[env]
-        return lo, hi, "d4rl (no zoo for this environment yet)"
+        return lo, hi, NO_ZOO_SCORES
     cache = zoo_root() / env / "reference_scores.json"
     if cache.is_file():
         c = json.loads(cache.read_text())
@@ -236,20 +233,30 @@ def level_transitions(env: str, level: str, size: int, seed: int, n_envs: int) -
     return Transitions.concatenate(parts), what
 
 
+def outdated(dataset_id: str, env: str) -> bool:
+    """A generated level scored with D4RL's reference returns because its environment had no zoo
+    then, while it has one now: it is rebuilt, so that every level of an environment is scored alike."""
+    meta = json.loads((minari_io.dataset_path(dataset_id) / "data" / "metadata.json").read_text())
+    return NO_ZOO_SCORES in meta.get("description", "") and (zoo_root() / env / "metadata.json").is_file()
+
+
 def build_dataset(env: str, level: str, size: int | None = None, seed: int = 0, n_envs: int = 10) -> str:
     """Generate and store ``acalib/<env>/<level>-v0`` (or ``<level>-<size>-v0``); returns its id.
 
-    Idempotent; the Minari dataset appears only once completely written.
+    Idempotent (an ``outdated`` level is built again); the Minari dataset appears only once
+    completely written.
     """
     if level not in LEVELS:
         raise ValueError(f"unknown level {level!r}; valid: {list(LEVELS)}")
     dataset_id = generated_id(env, level, size)
-    if minari_io.exists(dataset_id):
+    if minari_io.exists(dataset_id) and not outdated(dataset_id, env):
         return dataset_id
     from ..runs import file_lock
     with file_lock(minari_io.datasets_root() / ".locks" / f"{dataset_id.replace('/', '_')}.lock"):
-        if minari_io.exists(dataset_id):  # another process built it while we waited
-            return dataset_id
+        if minari_io.exists(dataset_id):
+            if not outdated(dataset_id, env):  # another process built it while we waited
+                return dataset_id
+            minari_io.remove(dataset_id)
         size = size or default_size(env, level)
         data, what = level_transitions(env, level, size, seed, n_envs)
         lo, hi, ref_source = reference_scores(env)

@@ -27,6 +27,14 @@ def exists(dataset_id: str) -> bool:
     return (dataset_path(dataset_id) / "data" / "metadata.json").is_file()
 
 
+def remove(dataset_id: str) -> None:
+    """Delete a dataset: renamed away first, so no half-deleted dataset is ever read."""
+    path = dataset_path(dataset_id)
+    gone = Path(tempfile.mkdtemp(prefix=".removing-", dir=datasets_root()))
+    path.rename(gone / "dataset")
+    shutil.rmtree(gone, ignore_errors=True)
+
+
 def episodes_of(data: Transitions) -> list[dict]:
     """Split transitions into Minari episodes (observations hold T + 1 entries)."""
     episodes = []
