@@ -95,6 +95,9 @@ def online_config(algo: str, overrides: dict | None = None, offline_config=None,
     base, presets = online_method(algo)
     overrides = {**presets, **(overrides or {})}
     cls = algo_class(algo, ONLINE_ALGOS)
+    if offline_config is None and base != "sac":
+        raise ValueError(f"online algorithm {algo!r} starts from an offline run: pass --init DIR "
+                         f"(make one with `acalib offline --algo {TRANSFERS[base][0]} ...`)")
     if base == "aca":
         return aca_config(aca_group(dataset), base=offline_config, **{"offline_data": offline_data, **overrides})
     if base == "br":
@@ -117,8 +120,8 @@ def run_online(algo: str, steps: int, out: str | Path, *, init: str | Path | Non
     and alpha, every offline transition in the buffer (paper App. E.1); awac likewise from an
     AWAC run. ``offline_data=False``: the buffer starts empty (and ACA's beta grows, Table 4).
     sac without ``init``: SAC from scratch on ``env`` (scored with D4RL's reference returns
-    where it has them) or on ``dataset``'s environment; ``stop_when(run)``, asked at every
-    checkpoint, may end it early (the zoo's stopping rule).
+    where it has them) or on ``dataset``'s environment. ``stop_when(run)``, asked at every
+    checkpoint, may end any online run early (the zoo's stopping rule).
     """
     base = online_method(algo)[0]
     device = resolve_device(device)
@@ -185,7 +188,7 @@ def run_online(algo: str, steps: int, out: str | Path, *, init: str | Path | Non
     else:
         buffer = ReplayBuffer(len(seeds), ONLINE_BUFFER_SIZE, data.obs_dim, data.act_dim, device,
                               prefix=prefill, max_added=steps)
-    train_online(agent, buffer, run, ds.env, (ds.ref_min, ds.ref_max), loop, resume=resume)
+    train_online(agent, buffer, run, ds.env, (ds.ref_min, ds.ref_max), loop, resume=resume, stop_when=stop_when)
     return run
 
 

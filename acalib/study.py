@@ -54,7 +54,12 @@ class Study:
         self.root = repo_root(root) if root is None else Path(root).resolve()
         self.device = device
         self.seeds = list(self.profile.seeds if seeds is None else seeds)
-        self.recompute_before = None if recompute is False else time.time() if recompute is True else float(recompute)
+        if isinstance(recompute, bool) or recompute is None:
+            self.recompute_before = time.time() if recompute else None
+        elif isinstance(recompute, (int, float)) and recompute > 1e9:  # a Unix time (after 2001)
+            self.recompute_before = float(recompute)
+        else:
+            raise ValueError(f"recompute must be True, False or a Unix time, got {recompute!r}")
         self.progress = progress
 
     # -- settings -------------------------------------------------------------------------
@@ -135,11 +140,11 @@ class Study:
         elif dataset is None:
             raise ValueError(f"online {algo!r} needs an offline run (init=...) or, from scratch, a dataset")
         seeds = self.seeds if seeds is None else list(seeds)
+        config = online_config(algo, overrides, offline_config, dataset, offline_data)  # refuses bad pairings
         spec = {"stage": "online", "steps": steps, "seeds": seeds, "init": init.path.name if init else None,
                 # the offline run's name covers its data; from scratch, the dataset's reference scores
                 "data": None if init else dataset_identity(dataset),
-                "hyperparameters": online_config(algo, overrides, offline_config, dataset, offline_data).to_dict(),
-                "offline_data": offline_data, "loop": {k: v for k, v in settings.items() if k != "progress"}}
+                "hyperparameters": config.to_dict(), "offline_data": offline_data, "loop": {k: v for k, v in settings.items() if k != "progress"}}
         with self._claim(self._dir(dataset, algo, **spec)) as out:
             return run_online(algo, steps, out, init=init.path if init else None,
                               dataset=None if init else dataset, seeds=None if init else seeds,

@@ -243,7 +243,7 @@ def _run_safely(*args, **kwargs) -> NotebookResult:
 
 
 def reproduce(profile: str, only: str | list[str] | None = None, jobs: int = 1, root: str | Path | None = None,
-              device: str = "cpu", seeds: list[int] | None = None, recompute: bool = False,
+              device: str = "cpu", seeds: list[int] | None = None, recompute: bool | float = False,
               progress: bool = True, registry: tuple[Notebook, ...] | None = None) -> SuiteResult:
     """Execute the suite's notebooks at ``profile`` (``jobs`` at a time) and write the report.
     ``registry``: the notebooks to choose from (default: ``NOTEBOOKS``)."""

@@ -36,4 +36,5 @@ for name in study.datasets(tuple(levels)):
                        for beta in betas}
 
 # %%
-online_comparison(study, runs, "fig19_beta", "β sensitivity", figures_dir, tables_dir)
+online_comparison(study, runs, "fig19_beta", "β sensitivity", figures_dir, tables_dir,
+                  paper_note="The paper shows this as a figure only.")

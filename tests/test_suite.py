@@ -204,6 +204,10 @@ def test_study_keys_online_runs_on_resolved_hyperparameters_and_recomputes_once(
     other = Study("tiny", root=tmp_path, progress=False, recompute=cut)  # another notebook, same cut-off
     other.online("aca", off)
     assert (aca.path / "config.json").stat().st_mtime == remade  # shared, not retrained
+    with pytest.raises(ValueError, match="recompute must be True, False or a Unix time, got 1"):
+        Study("tiny", root=tmp_path, recompute=1)
+    with pytest.raises(ValueError, match="'br' starts from an offline run: pass --init"):
+        study.online("br", dataset="hopper-random")
 
 
 def test_score_table_cells_delta_and_total():

@@ -128,6 +128,12 @@ def test_zoo_training_stops_when_the_rule_holds(tmp_path):
                       settings={"eval_interval": 100, "eval_episodes": 1, "checkpoint_interval": 100,
                                 "policy_snapshots": True, "progress": False}).done
     assert len(asked) == 2
+    (run.path / "done").unlink()  # killed after the checkpoint at which the rule held, before it was marked done
+    resumed = run_online("sac", 500, tmp_path / "run", env="hopper", seeds=[0], stop_when=lambda run: True,
+                         overrides={"hidden": [32, 32], "batch_size": 32},
+                         settings={"eval_interval": 100, "eval_episodes": 1, "checkpoint_interval": 100,
+                                   "policy_snapshots": True, "progress": False})
+    assert resumed.done and pd.read_csv(resumed.metrics_path)["step"].max() == 200
 
 
 def test_a_level_built_before_the_zoo_is_rebuilt_with_the_zoo_scores(tiny_zoo, tmp_path, monkeypatch):

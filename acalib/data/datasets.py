@@ -69,8 +69,10 @@ def generated_id(env: str, level: str, size: int | None = None) -> str:
     return f"acalib/{env}/{level}-{size}-v0"
 
 
-def load_dataset(name: str, d4rl_dir: str | None = None, size: int | None = None) -> Dataset:
-    """Resolve ``name`` (see module docstring) and load its transitions."""
+def load_dataset(name: str, d4rl_dir: str | None = None, size: int | None = None,
+                 rebuild_outdated: bool = True) -> Dataset:
+    """Resolve ``name`` (see module docstring) and load its transitions. A generated level is
+    built if missing, and built again if ``outdated`` (unless ``rebuild_outdated`` is False)."""
     if "/" in name and not name.startswith("acalib/"):
         data, meta = minari_io.read(name)
         env = name.split("/")[1] if name.count("/") >= 2 else name
@@ -85,7 +87,9 @@ def load_dataset(name: str, d4rl_dir: str | None = None, size: int | None = None
             raise FileNotFoundError(f"D4RL directory {d4rl_dir} has no file {path.name}")
         lo, hi = D4RL_REF_SCORES[env]
         return Dataset(f"{env}-{level}", env, level, read_d4rl_hdf5(path), lo, hi, f"d4rl:{path}")
-    dataset_id = build_dataset(env, level, size=size)  # returns at once when built and current
+    dataset_id = generated_id(env, level, size)
+    if not minari_io.exists(dataset_id) or (rebuild_outdated and outdated(dataset_id, env)):
+        build_dataset(env, level, size=size)
     data, meta = minari_io.read(dataset_id)
     expected = size or default_size(env, level)
     if len(data) != expected:
@@ -97,7 +101,8 @@ def load_dataset(name: str, d4rl_dir: str | None = None, size: int | None = None
 
 def dataset_identity(name: str, d4rl_dir: str | None = None, size: int | None = None) -> dict:
     """What ``load_dataset(name, d4rl_dir, size)`` resolves to, without reading its transitions: the
-    source, reference scores and generator description (a generated dataset is built first if missing).
+    source, reference scores and generator description (a generated dataset is built first if missing,
+    or built again if ``outdated``).
     Run caches key on it: a dataset rebuilt differently (e.g. scored by its zoo once that exists)
     trains new runs instead of clashing with the old ones."""
     if "/" in name and not name.startswith("acalib/"):
@@ -236,7 +241,10 @@ def level_transitions(env: str, level: str, size: int, seed: int, n_envs: int) -
 def outdated(dataset_id: str, env: str) -> bool:
     """A generated level scored with D4RL's reference returns because its environment had no zoo
     then, while it has one now: it is rebuilt, so that every level of an environment is scored alike."""
-    meta = json.loads((minari_io.dataset_path(dataset_id) / "data" / "metadata.json").read_text())
+    try:
+        meta = json.loads((minari_io.dataset_path(dataset_id) / "data" / "metadata.json").read_text())
+    except FileNotFoundError:  # removed by a process rebuilding it: ask again under the build lock
+        return True
     return NO_ZOO_SCORES in meta.get("description", "") and (zoo_root() / env / "metadata.json").is_file()
 
 
@@ -253,13 +261,13 @@ def build_dataset(env: str, level: str, size: int | None = None, seed: int = 0, 
         return dataset_id
     from ..runs import file_lock
     with file_lock(minari_io.datasets_root() / ".locks" / f"{dataset_id.replace('/', '_')}.lock"):
-        if minari_io.exists(dataset_id):
-            if not outdated(dataset_id, env):  # another process built it while we waited
-                return dataset_id
-            minari_io.remove(dataset_id)
+        if minari_io.exists(dataset_id) and not outdated(dataset_id, env):  # built while we waited
+            return dataset_id
         size = size or default_size(env, level)
         data, what = level_transitions(env, level, size, seed, n_envs)
         lo, hi, ref_source = reference_scores(env)
+        if minari_io.exists(dataset_id):  # outdated: replaced only once its successor is ready
+            minari_io.remove(dataset_id)
         minari_io.write(dataset_id, data, env_id(env), lo, hi,
                         algorithm=f"acalib dataset factory v{GENERATOR_VERSION}",
                         description=f"{level} level of {env_id(env)}: {len(data)} transitions from {what}; "
@@ -274,7 +282,7 @@ def list_datasets() -> list[dict]:
         for level in LEVELS:
             dataset_id = generated_id(env, level)
             if minari_io.exists(dataset_id):
-                status = f"built ({dataset_id})"
+                status = f"built ({dataset_id})" + (", outdated: rebuilt on next use" if outdated(dataset_id, env) else "")
             elif level in GENERATED_LEVELS or (zoo_root() / env / "metadata.json").is_file():
                 status = "not built (generated on first use)"
             else:
@@ -288,8 +296,8 @@ def reload_dataset(described: dict) -> Dataset:
     source = described["source"]
     if source.startswith("d4rl:"):
         return load_dataset(described["name"], d4rl_dir=str(Path(source[5:]).parent))
-    if source.startswith("minari:acalib/"):
-        return load_dataset(described["name"], size=described["size"])
+    if source.startswith("minari:acalib/"):  # as it was, even if outdated since (the run's scores stay)
+        return load_dataset(described["name"], size=described["size"], rebuild_outdated=False)
     return load_dataset(source.removeprefix("minari:"))
 
 

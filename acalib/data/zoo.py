@@ -86,8 +86,10 @@ def export_zoo(run_path: str | Path, env: str, zoo_dir: str | Path | None = None
     if not policies:
         raise FileNotFoundError(f"{run_path} has no policy snapshots (train with --policy-snapshots)")
     returns = metrics["return"].loc[[s for s in policies if s in metrics.index]]
-    # the expert: the checkpoint where the stopping rule first held (training may have gone on past it)
-    expert_step = first_converged_step(returns) or max(policies)
+    # the expert: the first snapshot at or after the evaluation where the stopping rule first held, as
+    # ``stop_when_converged`` saw it during training (training may have gone on past it)
+    stop = first_converged_step(metrics.groupby("step")["return"].mean())
+    expert_step = max(policies) if stop is None else min((s for s in policies if s >= stop), default=max(policies))
     expert_return = float(metrics.loc[expert_step, "return"])
     medium_step = choose_medium(returns, expert_return)
     keep = sorted({*range(0, medium_step + 1), expert_step} & set(policies) | {0})
@@ -117,7 +119,7 @@ def export_zoo(run_path: str | Path, env: str, zoo_dir: str | Path | None = None
         "medium_rule": f"first checkpoint with return >= {MEDIUM_FRACTION:.4f} x expert return",
         "stopping_rule": (f"stop at the first checkpoint >= {MIN_ZOO_STEPS} steps whose last {CONVERGED_WINDOW} "
                           f"evaluations lie within {CONVERGED_TOLERANCE:.0%} of their mean"),
-        "converged": converged(metrics["return"].loc[:expert_step]),
+        "converged": stop is not None and expert_step >= stop,
     }
     write_json_atomic(tmp / "metadata.json", meta)
     old = out.with_name(f".{env}.old")

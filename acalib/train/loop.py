@@ -1,7 +1,8 @@
 """The offline and online training loops, with evaluation, metrics, checkpoints and resume.
 
 Offline: ``steps`` gradient steps on a dataset. Online: one environment step per run, then one
-update once the buffer holds more than a batch (paper App. E.3). Every ``eval_interval`` steps
+update (``agent.updates_per_step``: BR may take more in its first epoch) once the buffer holds
+more than a batch (paper App. E.3). Every ``eval_interval`` steps
 each run is evaluated and a row per seed goes to ``metrics.csv``; every ``checkpoint_interval``
 steps (and at the end) ``checkpoints/last.pt`` is rewritten. A killed run resumes from it
 (online environments then start fresh episodes).
@@ -205,7 +206,9 @@ def train_online(agent, buffer: ReplayBuffer, run: RunDir, env: str, ref: tuple[
         loop.evaluate(0)
     bar = loop.bar(step)
     rollout_sums, rollout_counts = np.zeros(agent.runs), np.zeros(agent.runs)
-    while step < settings.steps:
+    # a run killed after the checkpoint at which its rule held ends there, without further steps
+    stopped = resume and step > 0 and stop_when is not None and stop_when(run)
+    while step < settings.steps and not stopped:
         with torch_threads(1):  # acting is a tiny forward pass; the update below uses every thread
             obs = torch.as_tensor(envs.obs, device=agent.device)
             action = agent.act(obs.unsqueeze(1)).squeeze(1)  # (R, A)
@@ -225,10 +228,8 @@ def train_online(agent, buffer: ReplayBuffer, run: RunDir, env: str, ref: tuple[
             rollout_sums[:], rollout_counts[:] = 0, 0
             bar.set_postfix(ret=f"{loop.last_return:.1f}")
         if loop.due(step, settings.checkpoint_interval):
-            stop = step < settings.steps and stop_when is not None and stop_when(run)
-            loop.save({"step": step}, final=step == settings.steps or stop)
-            if stop:
-                break
+            stopped = step < settings.steps and stop_when is not None and stop_when(run)
+            loop.save({"step": step}, final=step == settings.steps or stopped)
     bar.close()
     envs.close()
     loop.finish({"step": step}, {"step": step, "updates": agent.step})
