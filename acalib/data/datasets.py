@@ -88,8 +88,8 @@ def load_dataset(name: str, d4rl_dir: str | None = None, size: int | None = None
         lo, hi = D4RL_REF_SCORES[env]
         return Dataset(f"{env}-{level}", env, level, read_d4rl_hdf5(path), lo, hi, f"d4rl:{path}")
     dataset_id = generated_id(env, level, size)
-    if not minari_io.exists(dataset_id) or (rebuild_outdated and outdated(dataset_id, env)):
-        build_dataset(env, level, size=size)
+    if rebuild_outdated or not minari_io.exists(dataset_id):
+        build_dataset(env, level, size=size)  # returns at once when built and current
     data, meta = minari_io.read(dataset_id)
     expected = size or default_size(env, level)
     if len(data) != expected:

@@ -88,7 +88,7 @@ def export_zoo(run_path: str | Path, env: str, zoo_dir: str | Path | None = None
     returns = metrics["return"].loc[[s for s in policies if s in metrics.index]]
     # the expert: the first snapshot at or after the evaluation where the stopping rule first held, as
     # ``stop_when_converged`` saw it during training (training may have gone on past it)
-    stop = first_converged_step(metrics.groupby("step")["return"].mean())
+    stop = first_converged_step(metrics["return"])  # one seed: one row per step
     expert_step = max(policies) if stop is None else min((s for s in policies if s >= stop), default=max(policies))
     expert_return = float(metrics.loc[expert_step, "return"])
     medium_step = choose_medium(returns, expert_return)

@@ -28,6 +28,14 @@ class NonFiniteLossError(RuntimeError):
     """A loss or statistic became NaN or infinite; training stopped before saving it."""
 
 
+@dataclass
+class _KeySums:
+    """Running sums of one set of statistics keys: (K, R) sums, steps counted, first non-finite step per key."""
+    sums: torch.Tensor
+    count: int
+    first_bad: torch.Tensor
+
+
 class StatsAccumulator:
     """Sums per-run statistics on the device (no host sync per step) and remembers the
     first step at which each one stopped being finite.
@@ -36,23 +44,22 @@ class StatsAccumulator:
     keys is summed on its own, and a key's mean is over the steps that reported it."""
 
     def __init__(self):
-        self.groups: dict[tuple[str, ...], list] = {}  # keys -> [sums (K, R), count, first_bad (K,)]
+        self.groups: dict[tuple[str, ...], _KeySums] = {}
 
     def add(self, step: int, stats: dict[str, torch.Tensor]) -> None:
-        keys = tuple(stats)
         values = torch.stack(list(stats.values()))  # (K, R)
-        if keys not in self.groups:
-            self.groups[keys] = [torch.zeros_like(values), 0,
-                                 torch.full((len(keys),), -1, dtype=torch.long, device=values.device)]
-        group = self.groups[keys]
-        group[0] += values
-        group[1] += 1
+        group = self.groups.get(keys := tuple(stats))
+        if group is None:
+            group = self.groups[keys] = _KeySums(torch.zeros_like(values), 0, torch.full(
+                (len(keys),), -1, dtype=torch.long, device=values.device))
+        group.sums += values
+        group.count += 1
         bad = ~torch.isfinite(values).all(dim=1)
-        group[2] = torch.where(bad & (group[2] < 0), step, group[2])
+        group.first_bad = torch.where(bad & (group.first_bad < 0), step, group.first_bad)
 
     def check_finite(self) -> None:
-        bad = [(s, k) for keys, (_, _, first_bad) in self.groups.items()
-               for s, k in zip(first_bad.cpu().tolist(), keys) if s >= 0]
+        bad = [(s, k) for keys, group in self.groups.items()
+               for s, k in zip(group.first_bad.cpu().tolist(), keys) if s >= 0]
         if bad:
             step, key = min(bad)
             raise NonFiniteLossError(f"non-finite {key} at step {step}")
@@ -61,13 +68,13 @@ class StatsAccumulator:
         """Per-run means since the last call (each key over the steps that reported it); resets."""
         sums: dict[str, np.ndarray] = {}
         counts: dict[str, int] = {}
-        for keys, (total, count, _) in self.groups.items():
-            if count:
-                for k, v in zip(keys, total.cpu().numpy()):
+        for keys, group in self.groups.items():
+            if group.count:
+                for k, v in zip(keys, group.sums.cpu().numpy()):
                     sums[k] = sums.get(k, 0.0) + v
-                    counts[k] = counts.get(k, 0) + count
-            total.zero_()
-            self.groups[keys][1] = 0
+                    counts[k] = counts.get(k, 0) + group.count
+            group.sums.zero_()
+            group.count = 0
         return {k: sums[k] / counts[k] for k in sums}
 
 
@@ -195,7 +202,8 @@ def train_online(agent, buffer: ReplayBuffer, run: RunDir, env: str, ref: tuple[
                  settings: LoopSettings, resume: bool = False, evaluate_at_start: bool = True,
                  stop_when=None) -> None:
     """``settings.steps`` environment steps per run (one environment per seed), one update per
-    step (``agent.updates_per_step``) once the buffer holds more than a batch. Exploration samples the stochastic policy.
+    step (``agent.updates_per_step``) once the buffer holds more than a batch. Exploration samples
+    the stochastic policy.
 
     ``stop_when(run)`` is asked after every checkpoint; when it returns True the run ends there
     (the zoo's stopping rule)."""
