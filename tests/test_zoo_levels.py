@@ -99,7 +99,23 @@ def test_stopping_rule():
     # first stable stretch of five that ends at or after 500k ends at 550k
     assert first_converged_step(plateau) == 550_000
     assert not converged(plateau.loc[:540_000]) and converged(plateau.loc[:550_000])
-    assert first_converged_step(plateau, min_steps=450_000) == 490_000
+    # 450k-490k are stable, but the best return then (3,100) is 59 % above the best 100k earlier (1,950)
+    assert first_converged_step(plateau, min_steps=450_000) == 550_000
+    assert first_converged_step(plateau, min_steps=450_000, rise=0.60) == 490_000
+
+
+def test_stopping_rule_waits_while_the_return_still_rises():
+    """A slow, steady rise (+1 % per 10k steps) stays within the 10 % band of every 5-evaluation
+    window, so only the "best return no longer rising" clause keeps training going."""
+    steps = list(range(0, 1_000_001, 10_000))
+    rising = pd.Series([3000.0 * 1.01 ** min(i, 80) for i in range(len(steps))], index=steps)
+    last = rising.loc[:500_000].iloc[-5:]
+    assert (last - last.mean()).abs().max() <= 0.10 * last.mean()  # the band alone would stop at 500k
+    assert not converged(rising.loc[:500_000])
+    # the rise ends at 800k (3000 * 1.01**80 = 6,650); at 860k the best up to 760k is 3000 * 1.01**76
+    # = 6,388, 4.1 % below it; at 850k the best up to 750k is 5.1 % below
+    assert first_converged_step(rising) == 860_000
+    assert not converged(rising.loc[:850_000])
 
 
 def test_export_takes_the_first_converged_checkpoint_as_expert(tiny_zoo, tmp_path, monkeypatch):
@@ -147,3 +163,18 @@ def test_a_level_built_before_the_zoo_is_rebuilt_with_the_zoo_scores(tiny_zoo, t
     assert (now.ref_min, now.ref_max) == (ref["ref_min_score"], ref["ref_max_score"])
     np.testing.assert_array_equal(now.transitions.observations, early.transitions.observations)  # same seed
     assert not any(p.name.startswith(".removing-") for p in minari_io.datasets_root().iterdir())
+
+
+def test_a_level_built_from_an_earlier_export_of_the_zoo_is_rebuilt(tiny_zoo, monkeypatch):
+    before = D.load_dataset("hopper-random", size=400)
+    scores = tiny_zoo / "zoo" / "hopper" / "reference_scores.json"
+    original = scores.read_text()
+    try:  # the zoo exported again with another expert: other reference scores
+        ref = json.loads(original)
+        scores.write_text(json.dumps({**ref, "ref_max_score": ref["ref_max_score"] + 100.0}))
+        assert D.outdated(D.generated_id("hopper", "random", 400), "hopper")
+        after = D.load_dataset("hopper-random", size=400)
+        assert after.ref_max == before.ref_max + 100.0
+        assert not D.outdated(D.generated_id("hopper", "random", 400), "hopper")
+    finally:
+        scores.write_text(original)

@@ -239,13 +239,16 @@ def level_transitions(env: str, level: str, size: int, seed: int, n_envs: int) -
 
 
 def outdated(dataset_id: str, env: str) -> bool:
-    """A generated level scored with D4RL's reference returns because its environment had no zoo
-    then, while it has one now: it is rebuilt, so that every level of an environment is scored alike."""
+    """A generated level whose reference scores are no longer its environment's: built with D4RL's
+    before the environment had a zoo, or from a zoo exported again since (a new expert changes the
+    expert score, and with it the medium checkpoint). It is rebuilt, so that every level of an
+    environment comes from, and is scored by, the zoo it has now."""
     try:
         meta = json.loads((minari_io.dataset_path(dataset_id) / "data" / "metadata.json").read_text())
     except FileNotFoundError:  # removed by a process rebuilding it: ask again under the build lock
         return True
-    return NO_ZOO_SCORES in meta.get("description", "") and (zoo_root() / env / "metadata.json").is_file()
+    lo, hi, _ = reference_scores(env)
+    return not np.allclose([meta["ref_min_score"], meta["ref_max_score"]], [lo, hi], rtol=1e-9, atol=0.0)
 
 
 def build_dataset(env: str, level: str, size: int | None = None, seed: int = 0, n_envs: int = 10) -> str:

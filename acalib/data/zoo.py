@@ -31,6 +31,7 @@ ZOO_DIR = Path(__file__).resolve().parent.parent.parent / "zoo"  # committed wit
 MEDIUM_FRACTION = 1.0 / 3.0
 MIN_ZOO_STEPS = 500_000  # the issue's floor on a zoo run's length
 CONVERGED_WINDOW, CONVERGED_TOLERANCE = 5, 0.10  # the stopping rule, see ``converged``
+CONVERGED_HORIZON, CONVERGED_RISE = 100_000, 0.05  # ... and its "no longer rising" clause
 
 
 def zoo_root() -> Path:
@@ -47,17 +48,21 @@ def choose_medium(returns: pd.Series, expert_return: float) -> int:
 
 
 def converged(returns: pd.Series, window: int = CONVERGED_WINDOW, tolerance: float = CONVERGED_TOLERANCE,
-              min_steps: int = MIN_ZOO_STEPS) -> bool:
-    """The zoo's stopping rule, fixed before looking at where it stops: training has run at least
-    ``min_steps`` and the last ``window`` evaluations (10 episodes each, 10k steps apart) all lie
-    within ``tolerance`` of their mean. SAC on Hopper keeps collapsing and recovering long after
-    it first reaches its plateau, so "the final policy" is taken at the first stable stretch.
-    ``returns`` is indexed by step."""
+              min_steps: int = MIN_ZOO_STEPS, horizon: int = CONVERGED_HORIZON, rise: float = CONVERGED_RISE) -> bool:
+    """The zoo's stopping rule: training has run at least ``min_steps``, it is stable (the last
+    ``window`` evaluations, 10 episodes each and 10k steps apart, all lie within ``tolerance`` of
+    their mean) and no longer rising (the best return so far beats the best of the evaluations up
+    to ``horizon`` steps ago by at most ``rise`` of it). SAC on Hopper keeps collapsing and
+    recovering long after it first reaches its plateau, so "the final policy" is taken at the first
+    stable stretch once the best return has stopped improving. ``returns`` is indexed by step."""
     returns = returns.sort_index()
     if returns.empty or returns.index[-1] < min_steps or len(returns) < window:
         return False
     last = returns.iloc[-window:]
-    return bool((last - last.mean()).abs().max() <= tolerance * abs(last.mean()))
+    stable = (last - last.mean()).abs().max() <= tolerance * abs(last.mean())
+    earlier = returns.loc[:returns.index[-1] - horizon]
+    flat = not earlier.empty and returns.max() - earlier.max() <= rise * abs(earlier.max())
+    return bool(stable and flat)
 
 
 def first_converged_step(returns: pd.Series, **rule) -> int | None:
@@ -118,7 +123,8 @@ def export_zoo(run_path: str | Path, env: str, zoo_dir: str | Path | None = None
         "medium_step": medium_step, "medium_return": float(metrics.loc[medium_step, "return"]) if medium_step else None,
         "medium_rule": f"first checkpoint with return >= {MEDIUM_FRACTION:.4f} x expert return",
         "stopping_rule": (f"stop at the first checkpoint >= {MIN_ZOO_STEPS} steps whose last {CONVERGED_WINDOW} "
-                          f"evaluations lie within {CONVERGED_TOLERANCE:.0%} of their mean"),
+                          f"evaluations lie within {CONVERGED_TOLERANCE:.0%} of their mean and whose best return so "
+                          f"far is within {CONVERGED_RISE:.0%} of the best {CONVERGED_HORIZON} steps earlier"),
         "converged": stop is not None and expert_step >= stop,
     }
     write_json_atomic(tmp / "metadata.json", meta)
