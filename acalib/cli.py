@@ -106,6 +106,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--recompute", action="store_true", help="train every run afresh instead of reusing it")
     p.add_argument("--no-progress", action="store_true")
 
+    p = sub.add_parser("cost", help="estimate a profile's cost from its grid made at a fraction of the steps")
+    p.add_argument("--profile", required=True, help="a scaled profile already reproduced, e.g. lite/100")
+    p.add_argument("--root", help="the checkout whose runs/ to read (default: this one)")
+    p.add_argument("--impute-from", default="", help="other scaled passes of the profile (comma-separated, e.g. "
+                   "lite/100) lending per-update costs to online runs that made too few updates")
+    p.add_argument("--csv", help="also write every run's row here")
+
     p = sub.add_parser("datasets", help="list, inspect or build datasets")
     dsub = p.add_subparsers(dest="action", required=True)
     dsub.add_parser("list", help="datasets acalib knows and which are built")
@@ -119,7 +126,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("zoo", help="train or export the behaviour-policy zoo")
     zsub = p.add_subparsers(dest="action", required=True)
     q = zsub.add_parser("train", help="SAC from scratch keeping a policy every 10k steps; stops at the "
-                           "zoo's convergence rule (>= 500k steps, last 5 returns within 10%% of their mean); resumable")
+                           "zoo's convergence rule (>= 500k steps, last 5 returns within 10%% of their mean, best return up "
+                           "< 5%% in 100k steps); resumable")
     q.add_argument("--env", required=True)
     q.add_argument("--steps", type=int, default=1_000_000, help="at most this many steps")
     q.add_argument("--seed", type=int, default=0)
@@ -180,6 +188,27 @@ def main(argv: list[str] | None = None) -> int:
                   f"notebooks ok)")
             if not suite.ok:
                 return 1
+        elif args.command == "cost":
+            from . import cost
+            from .profiles import get_profile, scale_of
+            from .study import repo_root
+            frame = cost.run_costs(args.root or repo_root(), args.profile,
+                                   tuple(p for p in args.impute_from.split(",") if p))
+            builds = cost.dataset_costs(frame, args.profile)
+            base = scale_of(get_profile(args.profile))[0]
+            print(cost.summary(frame).to_string())
+            print(f"\n{base}, estimated from {args.profile} ({len(frame)} runs, {int(frame['imputed'].sum())} with "
+                  f"an imputed update cost): "
+                  f"{frame['total_s'].sum() / 3600:.1f} h of runs ({frame['eval_s'].sum() / 3600:.1f} h of it "
+                  f"evaluation), plus {builds['build_s'].sum() / 3600:.1f} h to build {len(builds)} datasets "
+                  f"({builds['transitions'].sum() / 1e6:.2f}M transitions) if they are not built yet")
+            if frame["total_s"].isna().any():
+                print(f"not estimated (no run of their method made {cost.MIN_UPDATES} updates at this scale): "
+                      f"{sorted(frame.loc[frame['total_s'].isna(), 'algo'].unique())}; reproduce their notebooks "
+                      f"at a smaller divisor and pass it with --impute-from")
+            if args.csv:
+                from .runs import write_csv_atomic
+                write_csv_atomic(frame, Path(args.csv))
         elif args.command == "bench":
             from .bench import main as bench_main
             bench_main(args)

@@ -1,7 +1,8 @@
 """Run-size profiles: the same code at every scale. One place for every profile's numbers."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ PROFILES = {
                      long_online_steps=4_000, long_seeds=(0, 1, 2), awac_online_steps=4_000,
                      actor_only_steps=1_000, actor_only_eval_interval=200, burn_in_steps=1_000, probe_states=50,
                      ensemble_size=2, max_levels=1),
-    # hours on a CPU, minutes on a GPU.
+    # ~380 single-core hours on the 2-core dev CPU, mostly CQL (README: estimated by `acalib cost`); a GPU job.
     "lite": Profile("lite", ("hopper",), ("random", "medium", "medium-replay", "medium-expert", "expert"),
                     (0, 1, 2), 100_000, 50_000, 5_000, 10, None, long_online_steps=100_000,
                     long_seeds=(0, 1, 2, 3, 4), awac_online_steps=100_000, burn_in_steps=10_000),
@@ -51,7 +52,44 @@ PROFILES = {
 }
 
 
+# what ``scaled`` divides: every step count and interval of a profile
+STEP_FIELDS = ("offline_steps", "online_steps", "long_online_steps", "awac_online_steps", "actor_only_steps",
+               "burn_in_steps")
+EVAL_FIELDS = ("eval_interval", "actor_only_eval_interval")
+MIN_SCALED_EVAL_INTERVAL = 50  # a scaled profile evaluates at most every 50 steps (``acalib cost`` extrapolates)
+DEFAULT_DATASET_SIZE = 1_000_000  # a generated level's size when the profile leaves it to the level
+MIN_SCALED_DATASET_SIZE = 10_000
+_SCALED = re.compile(r"^(?P<base>[a-z]+)(?:/|-div)(?P<divisor>\d+)$")
+
+
+def scaled(profile: Profile, divisor: int) -> Profile:
+    """``profile``'s grid (environments, levels, seeds, artifacts, ensembles) at 1/``divisor`` of its
+    steps, evaluation intervals (no shorter than ``MIN_SCALED_EVAL_INTERVAL``) and dataset sizes (no
+    smaller than ``MIN_SCALED_DATASET_SIZE``): the same runs, made quickly, to check a grid end to end
+    or to estimate its cost (``acalib cost``). Checkpoints keep their interval (a scaled run saves at
+    its end). Named ``<profile>-div<divisor>``."""
+    if not isinstance(divisor, int) or isinstance(divisor, bool) or divisor < 1:
+        raise ValueError(f"a profile's divisor must be a positive integer, got {divisor!r}")
+    steps = {f: max(1, getattr(profile, f) // divisor) for f in STEP_FIELDS}
+    steps |= {f: max(getattr(profile, f) // divisor, min(getattr(profile, f), MIN_SCALED_EVAL_INTERVAL))
+              for f in EVAL_FIELDS}
+    size = max(MIN_SCALED_DATASET_SIZE, (profile.dataset_size or DEFAULT_DATASET_SIZE) // divisor)
+    return replace(profile, name=f"{profile.name}-div{divisor}", dataset_size=size, **steps)
+
+
+def scale_of(profile: Profile) -> tuple[str, int]:
+    """(base profile name, divisor) of a profile made by ``scaled``; (name, 1) otherwise."""
+    match = _SCALED.match(profile.name)
+    return (match["base"], int(match["divisor"])) if match else (profile.name, 1)
+
+
 def get_profile(name: str) -> Profile:
-    if name not in PROFILES:
-        raise ValueError(f"unknown profile {name!r}; valid: {list(PROFILES)}")
-    return PROFILES[name]
+    """A profile by name: one of ``PROFILES``, or ``<profile>/<divisor>`` (also spelt
+    ``<profile>-div<divisor>``) for ``scaled(<profile>, <divisor>)``, e.g. ``lite/100``."""
+    if name in PROFILES:
+        return PROFILES[name]
+    match = _SCALED.match(str(name))
+    if match and match["base"] in PROFILES and int(match["divisor"]) >= 1:
+        return scaled(PROFILES[match["base"]], int(match["divisor"]))
+    raise ValueError(f"unknown profile {name!r}; valid: {list(PROFILES)}, or <profile>/<divisor> "
+                     f"(e.g. 'lite/100': lite's grid at 1/100 of its steps)")

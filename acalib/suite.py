@@ -252,7 +252,7 @@ def reproduce(profile: str, only: str | list[str] | None = None, jobs: int = 1, 
     from .study import repo_root
 
     registry = NOTEBOOKS if registry is None else registry
-    get_profile(profile)  # validates the name
+    profile = get_profile(profile).name  # validates the name; 'lite/100' -> 'lite-div100' (folder names)
     root = repo_root() if root is None else Path(root).resolve()
     chosen = select(only, registry)
     kernel = ensure_kernel()

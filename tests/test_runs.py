@@ -27,6 +27,7 @@ def test_offline_then_aca_online(minari_root, tmp_path):
     assert list(m["step"]) == [50, 50, 100, 100] and set(m["seed"]) == {0, 1}
     for col in ("return", "normalized_score", "critic_loss", "actor_loss", "z_loss", "alpha", "q_mean", "lambda"):
         assert m[col].notna().all(), col
+    assert (m["eval_s"] > 0).all() and (m["eval_s"] <= m["time_s"]).all()  # evaluation's share of the wall time
     cfg = json.loads((tmp_path / "off" / "config.json").read_text())
     assert cfg["dataset"]["source"] == "minari:acalib/hopper/random-3000-v0" and cfg["hyperparameters"]["w"] == 30.0
 
@@ -66,8 +67,8 @@ def test_offline_resume_after_kill_reproduces_the_uninterrupted_run(minari_root,
     b = load_checkpoint(tmp_path / "killed/checkpoints/final.pt")["agent"]["weights"]
     for k in a:
         assert torch.equal(a[k], b[k]), k
-    ma = pd.read_csv(tmp_path / "whole/metrics.csv").drop(columns="time_s")
-    mb = pd.read_csv(tmp_path / "killed/metrics.csv").drop(columns="time_s")
+    ma = pd.read_csv(tmp_path / "whole/metrics.csv").drop(columns=["time_s", "eval_s"])
+    mb = pd.read_csv(tmp_path / "killed/metrics.csv").drop(columns=["time_s", "eval_s"])
     pd.testing.assert_frame_equal(ma, mb)
 
 
@@ -89,6 +90,7 @@ def test_online_resume_continues(minari_root, tmp_path, monkeypatch):
     m = pd.read_csv(tmp_path / "on/metrics.csv")
     assert list(m["step"]) == [0, 0, 50, 50, 100, 100, 150, 150]
     assert m[m.step == 150]["updates"].tolist() == [150 - 32] * 2
+    assert m["eval_s"].is_monotonic_increasing  # carried over the kill by the checkpoint
 
 
 def test_non_finite_loss_stops_and_keeps_last_good_checkpoint(minari_root, tmp_path, monkeypatch):

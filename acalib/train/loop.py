@@ -100,9 +100,10 @@ class Loop:
         self.last_return = float("nan")
         self.t0 = time.perf_counter()
         self.elapsed_before = 0.0
+        self.eval_s = 0.0  # wall time spent evaluating, included in ``elapsed``
 
     def checkpoint_state(self, loop_state: dict) -> dict:
-        state = {"agent": self.agent.state(), "loop": {**loop_state, "elapsed": self.elapsed()},
+        state = {"agent": self.agent.state(), "loop": {**loop_state, "elapsed": self.elapsed(), "eval_s": self.eval_s},
                  "evaluator_rounds": self.evaluator.rounds}
         if self.buffer is not None:
             state["buffer"] = self.buffer.state()
@@ -116,6 +117,7 @@ class Loop:
             self.buffer.load_state(state["buffer"])
         self.evaluator.rounds = int(state["evaluator_rounds"])
         self.elapsed_before = float(state["loop"]["elapsed"])
+        self.eval_s = float(state["loop"].get("eval_s", 0.0))  # absent from checkpoints before acalib recorded it
         self.run.truncate_metrics(int(state["loop"]["step"]))
         return state["loop"]
 
@@ -149,14 +151,16 @@ class Loop:
 
     def evaluate(self, step: int, extra: dict[str, np.ndarray] | None = None) -> None:
         self.stats.check_finite()
+        start = time.perf_counter()
         returns = self.evaluator(self.agent)  # (R, episodes)
+        self.eval_s += time.perf_counter() - start
         train = self.stats.means()
         rows = []
         for r, seed in enumerate(self.agent.seeds):
             row = {"stage": self.stage, "step": step, "seed": seed,
                    "return": float(returns[r].mean()), "return_std": float(returns[r].std()),
                    "normalized_score": float(normalized_score(returns[r].mean(), *self.ref)),
-                   "updates": self.agent.step, "time_s": round(self.elapsed(), 2)}
+                   "updates": self.agent.step, "time_s": round(self.elapsed(), 2), "eval_s": round(self.eval_s, 2)}
             row.update({k: float(v[r]) for k, v in (extra or {}).items()})
             row.update({k: float(v[r]) for k, v in train.items()})
             rows.append(row)

@@ -1,0 +1,116 @@
+"""What a profile costs on this machine, measured on its grid made at a fraction of the steps.
+
+    acalib reproduce --profile lite/100      # every run of lite's grid, at 1/100 of its steps
+    acalib cost --profile lite/100           # each run's measured time, extrapolated to lite
+
+A scaled run's wall time splits into evaluation (``eval_s`` in its metrics) and the rest
+(updates, environment steps, checkpoints). For an offline or actor-only run the rest is multiplied
+by the divisor. An online run updates only once its buffer holds a batch, so its rest is divided
+by its updates and multiplied by the full run's updates (its steps less the same idle steps); a
+run that made fewer than ``MIN_UPDATES`` updates at the scaled profile (an empty buffer and a
+short run) takes the median per-update cost of its method's other runs with as many seeds, in
+this pass or another pass of the same profile (``imputed``). Evaluation is multiplied by the ratio of the full run's evaluations to the scaled
+run's. All are estimates: per-step costs are taken not to depend on the step count, and the
+policies of a short run fall earlier than trained ones, so their evaluation episodes are shorter.
+Building the grid's datasets is counted apart, at a given rate per million transitions.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from .data import datasets as D
+from .profiles import get_profile, scale_of
+
+# 1M-transition builds measured here (README): hopper-medium 3 min 25 s, walker2d-medium 2 min 35 s,
+# both with their 200 reference episodes
+BUILD_SECONDS_PER_MILLION = 205.0
+MIN_UPDATES = 20  # an online run with fewer updates at the scaled profile takes its method's typical cost
+COLUMNS = ["dataset", "stage", "algo", "seeds", "steps", "measured_s", "updates", "idle_steps", "per_update_s",
+           "train_s", "eval_s"]
+
+
+def run_costs(root: str | Path, profile: str, impute_from: tuple[str, ...] = ()) -> pd.DataFrame:
+    """One row per finished run of the scaled ``profile`` (e.g. ``lite/1000``) under ``root``: what
+    it measured and what the same run at the unscaled profile is estimated to take. ``impute_from``:
+    other scaled passes of the same profile (e.g. ``lite/100`` of some notebooks) whose online runs
+    also lend their per-update costs to runs that made too few updates here."""
+    base_name, divisor = _scale(profile)
+    runs_dir = Path(root) / "runs" / get_profile(profile).name
+    frame, unfinished = _scan(runs_dir, divisor, get_profile(base_name))
+    if unfinished:
+        raise RuntimeError(f"{len(unfinished)} runs under {runs_dir} are unfinished ({unfinished[:3]} ...): "
+                           f"finish `acalib reproduce --profile {profile}` first")
+    if frame.empty:
+        raise FileNotFoundError(f"no runs under {runs_dir}: run `acalib reproduce --profile {profile}` first")
+    lenders = [frame]
+    for other in impute_from:
+        other_base, other_divisor = _scale(other)
+        if other_base != base_name:
+            raise ValueError(f"cannot impute {profile!r} from {other!r}: another profile")
+        lenders.append(_scan(Path(root) / "runs" / get_profile(other).name, other_divisor,
+                             get_profile(base_name))[0])
+    lent = pd.concat(lenders)
+    typical = lent[lent["stage"] == "online"].groupby(["algo", "seeds"])["per_update_s"].median()
+    online = frame["stage"] == "online"
+    frame["imputed"] = online & frame["per_update_s"].isna()
+    for i in frame.index[frame["imputed"]]:
+        frame.loc[i, "per_update_s"] = typical.get((frame.at[i, "algo"], frame.at[i, "seeds"]), float("nan"))
+    real_updates = frame["steps"] - frame["idle_steps"]
+    frame.loc[online, "train_s"] = (frame["per_update_s"] * real_updates)[online]
+    frame["total_s"] = frame["train_s"] + frame["eval_s"]  # NaN: no per-update cost for its method
+    return frame
+
+
+def _scale(profile: str) -> tuple[str, int]:
+    base_name, divisor = scale_of(get_profile(profile))
+    if divisor == 1:
+        raise ValueError(f"{profile!r} is not a scaled profile; run e.g. `acalib reproduce --profile "
+                         f"{profile}/100` first and pass that")
+    return base_name, divisor
+
+
+def _scan(runs_dir: Path, divisor: int, base) -> tuple[pd.DataFrame, list[str]]:
+    """The finished runs under ``runs_dir`` (a pass at 1/``divisor`` of ``base``), and the unfinished."""
+    rows, unfinished = [], []
+    for config_path in sorted(runs_dir.glob("*/*/config.json")):
+        run = config_path.parent
+        if not (run / "done").is_file():
+            unfinished.append(run.name)
+            continue
+        cfg = json.loads(config_path.read_text())
+        metrics = pd.read_csv(run / "metrics.csv")
+        measured = float(json.loads((run / "done").read_text())["time_s"])
+        eval_s = float(metrics["eval_s"].max()) if "eval_s" in metrics else 0.0
+        interval = base.actor_only_eval_interval if cfg["stage"] == "actor_only" else base.eval_interval
+        steps, updates, train_s = int(cfg["steps"]) * divisor, int(metrics["updates"].max()), measured - eval_s
+        online = cfg["stage"] == "online"  # updates start once the buffer holds a batch: count updates
+        rows.append({"dataset": run.parent.name, "stage": cfg["stage"], "algo": run.name.rsplit("-", 1)[0],
+                     "seeds": len(cfg["seeds"]), "steps": steps, "measured_s": measured, "updates": updates,
+                     "idle_steps": int(cfg["steps"]) - updates if online else 0,
+                     "per_update_s": train_s / updates if online and updates >= MIN_UPDATES else float("nan"),
+                     "train_s": train_s * divisor,
+                     "eval_s": eval_s / max(metrics["step"].nunique(), 1) * (steps // interval + 1)})
+    return pd.DataFrame(rows, columns=COLUMNS), unfinished
+
+
+def dataset_costs(frame: pd.DataFrame, profile: str,
+                  seconds_per_million: float = BUILD_SECONDS_PER_MILLION) -> pd.DataFrame:
+    """The generated datasets the grid trains on, at the unscaled profile's sizes, and what building
+    them costs at ``seconds_per_million`` (they are built once and then reused)."""
+    base = get_profile(scale_of(get_profile(profile))[0])
+    rows = []
+    for name in sorted(frame["dataset"].unique()):
+        env, level = D.parse_name(name)
+        size = base.dataset_size or D.default_size(env, level)
+        rows.append({"dataset": name, "transitions": size, "build_s": size / 1e6 * seconds_per_million})
+    return pd.DataFrame(rows)
+
+
+def summary(frame: pd.DataFrame) -> pd.DataFrame:
+    """Runs, steps and estimated hours per (stage, algorithm), most expensive first."""
+    table = frame.groupby(["stage", "algo"]).agg(runs=("steps", "size"), steps=("steps", "sum"))
+    table["hours"] = frame.groupby(["stage", "algo"])["total_s"].apply(lambda s: s.sum(skipna=False)) / 3600
+    return table.sort_values("hours", ascending=False).round({"hours": 2})
