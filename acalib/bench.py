@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from .algos import (ACA, AWAC, BR, CQL, SAC, SACML, TD3BC, AWACConfig, BRConfig, CQLConfig, CQLEnsemble,
-                    CQLEnsembleConfig, SACConfig, SACMLConfig, TD3BCConfig, aca_config)
+                    CQLEnsembleConfig, SACConfig, SACMLConfig, TD3BCConfig, aca_config, algo_class)
 from .data.balanced_replay import BalancedReplayBuffer
 from .data.buffers import ReplayBuffer, Transitions
 
@@ -36,10 +36,6 @@ def synthetic_data(n: int = 20_000, seed: int = 0) -> Transitions:
                        rng.standard_normal((n, OBS_DIM)), np.zeros(n, bool), ends)
 
 
-# no CUDA-graph update: BR updates its sum tree between steps, TD3+BC its actor every second step
-NO_GRAPH = ("br", "td3_bc")
-
-
 def make_agent(algo: str, seeds: list[int], device: str, cuda_graph: bool = False):
     if algo == "sac":
         return SAC(SACConfig(), OBS_DIM, ACT_DIM, seeds, device, cuda_graph)
@@ -48,14 +44,15 @@ def make_agent(algo: str, seeds: list[int], device: str, cuda_graph: bool = Fals
     if algo == "awac":
         return AWAC(AWACConfig(), OBS_DIM, ACT_DIM, seeds, device, cuda_graph)
     if algo == "td3_bc":  # one update = one critic step, the actor every second step (both counted)
-        return TD3BC(TD3BCConfig(), OBS_DIM, ACT_DIM, seeds, device)
+        return TD3BC(TD3BCConfig(), OBS_DIM, ACT_DIM, seeds, device, cuda_graph)
     offline = SACML(SACMLConfig(), OBS_DIM, ACT_DIM, seeds, device, cuda_graph and algo == "sac_ml")
     if algo == "sac_ml":
         return offline
     if algo == "aca":
         return ACA.from_offline(offline, aca_config("medium", base=offline.config), cuda_graph)
     if algo == "br":  # from a 5-member CQL ensemble per seed; 1000 online transitions (one "epoch") in its buffer
-        agent = BR.from_offline(CQLEnsemble(CQLEnsembleConfig(), OBS_DIM, ACT_DIM, seeds, device), BRConfig())
+        agent = BR.from_offline(CQLEnsemble(CQLEnsembleConfig(), OBS_DIM, ACT_DIM, seeds, device), BRConfig(),
+                                cuda_graph)
         data = synthetic_data()
         agent.attach(BalancedReplayBuffer(len(seeds), data, device=device))
         for i in range(1000):
@@ -144,7 +141,7 @@ def main(args) -> dict:
     modes = ["eager", "graph"] if getattr(args, "cuda_graph", False) else ["eager"]
     for algo in algos:
         for mode in modes:
-            if mode == "graph" and algo in NO_GRAPH:
+            if mode == "graph" and algo_class(algo).no_graph_reason:
                 continue
             for s in seed_counts:
                 dt = time_updates(algo, s, device, args.updates, cuda_graph=mode == "graph")

@@ -9,9 +9,10 @@ by the divisor. An online run updates only once its buffer holds a batch, so its
 by its updates and multiplied by the full run's updates (its steps less the same idle steps); a
 run that made fewer than ``MIN_UPDATES`` updates at the scaled profile (an empty buffer and a
 short run) takes the median per-update cost of its method's other runs with as many seeds, in
-this pass or another pass of the same profile (``imputed``). Evaluation is multiplied by the ratio of the full run's evaluations to the scaled
-run's. All are estimates: per-step costs are taken not to depend on the step count, and the
-policies of a short run fall earlier than trained ones, so their evaluation episodes are shorter.
+this pass or another pass of the same profile (``imputed``). Evaluation is multiplied by the
+ratio of the full run's evaluations to the scaled run's. All are estimates: per-step costs are
+taken not to depend on the step count (a run's fixed costs are multiplied too), and the policies
+of a short run fall earlier than trained ones, so their evaluation episodes are shorter.
 Building the grid's datasets is counted apart, at a given rate per million transitions.
 """
 from __future__ import annotations
@@ -100,7 +101,7 @@ def dataset_costs(frame: pd.DataFrame, profile: str,
                   seconds_per_million: float = BUILD_SECONDS_PER_MILLION) -> pd.DataFrame:
     """The generated datasets the grid trains on, at the unscaled profile's sizes, and what building
     them costs at ``seconds_per_million`` (they are built once and then reused)."""
-    base = get_profile(scale_of(get_profile(profile))[0])
+    base = get_profile(_scale(profile)[0])
     rows = []
     for name in sorted(frame["dataset"].unique()):
         env, level = D.parse_name(name)

@@ -57,7 +57,7 @@ STEP_FIELDS = ("offline_steps", "online_steps", "long_online_steps", "awac_onlin
                "burn_in_steps")
 EVAL_FIELDS = ("eval_interval", "actor_only_eval_interval")
 MIN_SCALED_EVAL_INTERVAL = 50  # a scaled profile evaluates at most every 50 steps (``acalib cost`` extrapolates)
-DEFAULT_DATASET_SIZE = 1_000_000  # a generated level's size when the profile leaves it to the level
+DEFAULT_DATASET_SIZE = 1_000_000  # datasets.DEFAULT_SIZE (not imported: profiles stays free of torch)
 MIN_SCALED_DATASET_SIZE = 10_000
 _SCALED = re.compile(r"^(?P<base>[a-z]+)(?:/|-div)(?P<divisor>\d+)$")
 

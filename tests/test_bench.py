@@ -1,6 +1,8 @@
 """The benchmark's bookkeeping (its timings are measured by `acalib bench`, not asserted here)."""
 from argparse import Namespace
 
+import pytest
+
 from acalib import bench
 
 
@@ -15,3 +17,10 @@ def test_graph_rows_only_for_algorithms_with_a_graph_update(monkeypatch, tmp_pat
     assert [(r["algo"], r["mode"]) for r in rows] == [("sac", "eager"), ("sac", "graph"), ("td3_bc", "eager"),
                                                       ("br", "eager")]
     assert (tmp_path / "b.json").is_file()
+
+
+@pytest.mark.parametrize("algo, reason", [("td3_bc", "td3_bc updates its actor every second step"),
+                                          ("br", "br re-scores its sum tree between updates")])
+def test_methods_without_a_graph_update_refuse_one(algo, reason):
+    with pytest.raises(ValueError, match=f"{reason}; run it without --cuda-graph"):
+        bench.make_agent(algo, [0], "cpu", cuda_graph=True)

@@ -125,13 +125,11 @@ class BR(Agent):
 
     name = "br"
     config_cls = BRConfig
+    no_graph_reason = "re-scores its sum tree between updates"
 
     def __init__(self, config: BRConfig, obs_dim: int, act_dim: int, seeds: list[int], device: str = "cpu",
                  cuda_graph: bool = False, *, ensemble_size: int = EnsembleSize.ensemble_size):
-        if cuda_graph:
-            raise ValueError("br re-scores its sum tree between updates and does not run as a CUDA graph; "
-                             "drop --cuda-graph")
-        super().__init__(config, obs_dim, act_dim, seeds, device)
+        super().__init__(config, obs_dim, act_dim, seeds, device, cuda_graph)
         self.ensemble_size = ensemble_size
         self.member_seeds = member_seeds(seeds, ensemble_size)
         members = SquashedGaussianPolicy(obs_dim, act_dim, config.hidden, seeding.generators(self.member_seeds, "init"))

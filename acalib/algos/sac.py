@@ -57,6 +57,7 @@ class Agent(nn.Module):
 
     name = "agent"
     config_cls = SACConfig
+    no_graph_reason: str | None = None  # why a method cannot replay its update as one CUDA graph
 
     def __init__(self, config, obs_dim: int, act_dim: int, seeds: list[int], device: str = "cpu",
                  cuda_graph: bool = False):
@@ -64,6 +65,8 @@ class Agent(nn.Module):
         self.config, self.obs_dim, self.act_dim = config, obs_dim, act_dim
         self.seeds, self.runs = list(seeds), len(seeds)
         self.device = torch.device(device)
+        if cuda_graph and self.no_graph_reason:
+            raise ValueError(f"{self.name} {self.no_graph_reason}; run it without --cuda-graph")
         if cuda_graph and self.device.type != "cuda":
             raise ValueError(f"cuda_graph needs a CUDA device, got {device!r}")
         self.cuda_graph = cuda_graph
