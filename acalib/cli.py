@@ -200,7 +200,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\n{base}, estimated from {args.profile} ({len(frame)} runs, {int(frame['imputed'].sum())} with "
                   f"an imputed update cost): "
                   f"{frame['total_s'].sum() / 3600:.1f} h of runs ({frame['eval_s'].sum() / 3600:.1f} h of it "
-                  f"evaluation), plus {builds['build_s'].sum() / 3600:.1f} h to build {len(builds)} datasets "
+                  f"evaluation, {frame['checkpoint_s'].sum() / 3600:.1f} h checkpoints), "
+                  f"plus {builds['build_s'].sum() / 3600:.1f} h to build {len(builds)} datasets "
                   f"({builds['transitions'].sum() / 1e6:.2f}M transitions) if they are not built yet")
             if frame["total_s"].isna().any():
                 print(f"not estimated (no run of their method made {cost.MIN_UPDATES} updates at this scale): "

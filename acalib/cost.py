@@ -3,16 +3,18 @@
     acalib reproduce --profile lite/100      # every run of lite's grid, at 1/100 of its steps
     acalib cost --profile lite/100           # each run's measured time, extrapolated to lite
 
-A scaled run's wall time splits into evaluation (``eval_s`` in its metrics) and the rest
-(updates, environment steps, checkpoints). For an offline or actor-only run the rest is multiplied
-by the divisor. An online run updates only once its buffer holds a batch, so its rest is divided
-by its updates and multiplied by the full run's updates (its steps less the same idle steps); a
-run that made fewer than ``MIN_UPDATES`` updates at the scaled profile (an empty buffer and a
-short run) takes the median per-update cost of its method's other runs with as many seeds, in
-this pass or another pass of the same profile (``imputed``). Evaluation is multiplied by the
-ratio of the full run's evaluations to the scaled run's. All are estimates: per-step costs are
-taken not to depend on the step count (a run's fixed costs are multiplied too), and the policies
-of a short run fall earlier than trained ones, so their evaluation episodes are shorter.
+A scaled run's wall time splits into evaluation (``eval_s`` in its metrics), its loop's other work
+(updates, environment steps: the loop's clock at its last evaluation, less evaluation) and its final
+checkpoint (the rest). For an offline or actor-only run the loop's work is multiplied by the divisor.
+An online run updates only once its buffer holds a batch, so its loop's work is divided by its
+updates and multiplied by the full run's updates (its steps less the same idle steps); a run that
+made fewer than ``MIN_UPDATES`` updates at the scaled profile (an empty buffer and a short run)
+takes the median per-update cost of its method's other runs with as many seeds, in this pass or
+another pass of the same profile (``imputed``). Evaluation is multiplied by the ratio of the full
+run's evaluations to the scaled run's, and the final checkpoint by the full run's checkpoints (a
+scaled run saves only at its end). All are estimates: per-step costs are taken not to depend on
+the step count, and the policies of a short run fall earlier than trained ones, so their
+evaluation episodes are shorter.
 Building the grid's datasets is counted apart, at a given rate per million transitions.
 """
 from __future__ import annotations
@@ -30,7 +32,7 @@ from .profiles import get_profile, scale_of
 BUILD_SECONDS_PER_MILLION = 205.0
 MIN_UPDATES = 20  # an online run with fewer updates at the scaled profile takes its method's typical cost
 COLUMNS = ["dataset", "stage", "algo", "seeds", "steps", "measured_s", "updates", "idle_steps", "per_update_s",
-           "train_s", "eval_s"]
+           "train_s", "eval_s", "checkpoint_s"]
 
 
 def run_costs(root: str | Path, profile: str, impute_from: tuple[str, ...] = ()) -> pd.DataFrame:
@@ -61,7 +63,8 @@ def run_costs(root: str | Path, profile: str, impute_from: tuple[str, ...] = ())
         frame.loc[i, "per_update_s"] = typical.get((frame.at[i, "algo"], frame.at[i, "seeds"]), float("nan"))
     real_updates = frame["steps"] - frame["idle_steps"]
     frame.loc[online, "train_s"] = (frame["per_update_s"] * real_updates)[online]
-    frame["total_s"] = frame["train_s"] + frame["eval_s"]  # NaN: no per-update cost for its method
+    # NaN: no per-update cost for its method
+    frame["total_s"] = frame["train_s"] + frame["eval_s"] + frame["checkpoint_s"]
     return frame
 
 
@@ -85,15 +88,17 @@ def _scan(runs_dir: Path, divisor: int, base) -> tuple[pd.DataFrame, list[str]]:
         metrics = pd.read_csv(run / "metrics.csv")
         measured = float(json.loads((run / "done").read_text())["time_s"])
         eval_s = float(metrics["eval_s"].max()) if "eval_s" in metrics else 0.0
+        loop_s = float(metrics["time_s"].max())  # the loop's clock at its last evaluation
         interval = base.actor_only_eval_interval if cfg["stage"] == "actor_only" else base.eval_interval
-        steps, updates, train_s = int(cfg["steps"]) * divisor, int(metrics["updates"].max()), measured - eval_s
+        steps, updates, work_s = int(cfg["steps"]) * divisor, int(metrics["updates"].max()), loop_s - eval_s
         online = cfg["stage"] == "online"  # updates start once the buffer holds a batch: count updates
         rows.append({"dataset": run.parent.name, "stage": cfg["stage"], "algo": run.name.rsplit("-", 1)[0],
                      "seeds": len(cfg["seeds"]), "steps": steps, "measured_s": measured, "updates": updates,
                      "idle_steps": int(cfg["steps"]) - updates if online else 0,
-                     "per_update_s": train_s / updates if online and updates >= MIN_UPDATES else float("nan"),
-                     "train_s": train_s * divisor,
-                     "eval_s": eval_s / max(metrics["step"].nunique(), 1) * (steps // interval + 1)})
+                     "per_update_s": work_s / updates if online and updates >= MIN_UPDATES else float("nan"),
+                     "train_s": work_s * divisor,
+                     "eval_s": eval_s / max(metrics["step"].nunique(), 1) * (steps // interval + 1),
+                     "checkpoint_s": max(measured - loop_s, 0.0) * -(-steps // base.checkpoint_interval)})
     return pd.DataFrame(rows, columns=COLUMNS), unfinished
 
 

@@ -43,7 +43,8 @@ def fake_run(root, dataset, name, stage, steps, seeds, rows, done=True, folder="
 
 
 def test_run_costs_extrapolate_updates_and_evaluations(tmp_path, capsys):
-    # offline, 100 steps at lite/100 (10k at lite): 3 evaluations took 4 s of 10.5 s
+    # offline, 100 steps at lite/100 (10k at lite): 3 evaluations took 4 s of the loop's 10 s, its final
+    # checkpoint 0.5 s (``fake_run``)
     fake_run(tmp_path, "hopper-random", "sac_ml-aaaa", "offline", 100, [0, 1, 2],
              [(0, 0, 1.0, 1.0), (50, 50, 5.0, 2.5), (100, 100, 10.0, 4.0)])
     # online, 50 steps (5k at lite) of which the first 30 filled the buffer: 20 updates
@@ -53,11 +54,13 @@ def test_run_costs_extrapolate_updates_and_evaluations(tmp_path, capsys):
     fake_run(tmp_path, "hopper-medium", "aca-dddd", "online", 50, [0, 1, 2], [(0, 0, 0.5, 0.5), (50, 0, 1.5, 1.0)])
     frame = cost.run_costs(tmp_path, "lite/100").set_index(["dataset", "algo"])
     off, on = frame.loc[("hopper-random", "sac_ml")], frame.loc[("hopper-random", "aca")]
-    assert off["steps"] == 10_000 and off["train_s"] == pytest.approx((10.5 - 4.0) * 100)
+    assert off["steps"] == 10_000 and off["train_s"] == pytest.approx((10.0 - 4.0) * 100)
+    assert off["checkpoint_s"] == pytest.approx(0.5)  # lite saves every 10k steps: once
     assert off["eval_s"] == pytest.approx(4.0 / 3 * (10_000 // 5_000 + 1))  # lite evaluates every 5k steps
-    per_update = (6.5 - 1.0) / 20
+    per_update = (6.0 - 1.0) / 20
     assert on["steps"] == 5_000 and on["train_s"] == pytest.approx(per_update * (5_000 - 30))
-    assert on["eval_s"] == pytest.approx(1.0 / 2 * 2) and on["total_s"] == on["train_s"] + on["eval_s"]
+    assert on["eval_s"] == pytest.approx(1.0 / 2 * 2)
+    assert on["total_s"] == pytest.approx(on["train_s"] + on["eval_s"] + 0.5)
     empty = frame.loc[("hopper-medium", "aca")]
     assert empty["imputed"] and not on["imputed"] and empty["train_s"] == pytest.approx(per_update * (5_000 - 50))
     table = cost.summary(frame.reset_index())
@@ -91,6 +94,15 @@ def test_a_method_without_updates_borrows_its_cost_from_a_finer_pass(tmp_path):
     fake_run(tmp_path, "hopper-medium", "aca_bc_only-ffff", "online", 500, [0, 1, 2],
              [(0, 0, 0.5, 0.5), (500, 244, 25.0, 2.0)], folder="lite-div10")
     frame = cost.run_costs(tmp_path, "lite/100", impute_from=("lite/10",))
-    assert frame.loc[0, "train_s"] == pytest.approx((25.5 - 2.0) / 244 * (5_000 - 50))
+    assert frame.loc[0, "train_s"] == pytest.approx((25.0 - 2.0) / 244 * (5_000 - 50))
     with pytest.raises(ValueError, match="cannot impute 'lite/100' from 'smoke/10': another profile"):
         cost.run_costs(tmp_path, "lite/100", impute_from=("smoke/10",))
+
+
+def test_each_checkpoint_of_the_full_run_costs_the_scaled_runs_final_save(tmp_path):
+    # 250 steps at lite/100: 25k at lite, which saves at 10k, 20k and the end; the final save took 0.5 s
+    fake_run(tmp_path, "hopper-random", "td3_bc-gggg", "offline", 250, [0, 1, 2],
+             [(0, 0, 1.0, 1.0), (250, 250, 6.0, 2.0)])
+    row = cost.run_costs(tmp_path, "lite/100").iloc[0]
+    assert row["checkpoint_s"] == pytest.approx(3 * 0.5) and row["train_s"] == pytest.approx((6.0 - 2.0) * 100)
+    assert row["total_s"] == pytest.approx(400 + 2.0 / 2 * (25_000 // 5_000 + 1) + 1.5)
