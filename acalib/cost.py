@@ -19,13 +19,13 @@ Building the grid's datasets is counted apart, at a given rate per million trans
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pandas as pd
 
 from .data import datasets as D
 from .profiles import get_profile, scale_of
+from .runs import RunDir
 
 # 1M-transition builds measured here (README): hopper-medium 3 min 25 s, walker2d-medium 2 min 35 s,
 # both with their 200 reference episodes
@@ -80,19 +80,17 @@ def _scan(runs_dir: Path, divisor: int, base) -> tuple[pd.DataFrame, list[str]]:
     """The finished runs under ``runs_dir`` (a pass at 1/``divisor`` of ``base``), and the unfinished."""
     rows, unfinished = [], []
     for config_path in sorted(runs_dir.glob("*/*/config.json")):
-        run = config_path.parent
-        if not (run / "done").is_file():
-            unfinished.append(run.name)
+        run = RunDir(config_path.parent)
+        if not run.done:
+            unfinished.append(run.path.name)
             continue
-        cfg = json.loads(config_path.read_text())
-        metrics = pd.read_csv(run / "metrics.csv")
-        measured = float(json.loads((run / "done").read_text())["time_s"])
+        cfg, metrics, measured = run.config(), pd.read_csv(run.metrics_path), float(run.summary()["time_s"])
         eval_s = float(metrics["eval_s"].max()) if "eval_s" in metrics else 0.0
         loop_s = float(metrics["time_s"].max())  # the loop's clock at its last evaluation
         interval = base.actor_only_eval_interval if cfg["stage"] == "actor_only" else base.eval_interval
         steps, updates, work_s = int(cfg["steps"]) * divisor, int(metrics["updates"].max()), loop_s - eval_s
         online = cfg["stage"] == "online"  # updates start once the buffer holds a batch: count updates
-        rows.append({"dataset": run.parent.name, "stage": cfg["stage"], "algo": run.name.rsplit("-", 1)[0],
+        rows.append({"dataset": run.path.parent.name, "stage": cfg["stage"], "algo": run.path.name.rsplit("-", 1)[0],
                      "seeds": len(cfg["seeds"]), "steps": steps, "measured_s": measured, "updates": updates,
                      "idle_steps": int(cfg["steps"]) - updates if online else 0,
                      "per_update_s": work_s / updates if online and updates >= MIN_UPDATES else float("nan"),

@@ -119,6 +119,10 @@ class RunDir:
     def mark_done(self, summary: dict) -> None:
         write_json_atomic(self.path / "done", summary)
 
+    def summary(self) -> dict:
+        """What ``mark_done`` wrote (the finished run's ``time_s``, ``last_return``, ...); {} while unfinished."""
+        return json.loads((self.path / "done").read_text()) if self.done else {}
+
 
 VOLATILE = ("device", "progress")
 

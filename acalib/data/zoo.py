@@ -112,7 +112,7 @@ def export_zoo(run_path: str | Path, env: str, zoo_dir: str | Path | None = None
         else:
             state = load_checkpoint(policies[step])
         save_checkpoint(tmp / "policies" / f"step_{step:07d}.pt", {"actor": state["actor"], "step": step})
-    done = json.loads((run.path / "done").read_text()) if run.done else {}
+    done = run.summary()
     meta = {
         "env": env, "algorithm": "acalib SAC (paper Table 11 defaults)", "seed": cfg["seeds"][0],
         "hidden": list(hidden), "trained_steps": int(metrics.index.max()), "planned_steps": cfg["steps"],
