@@ -23,14 +23,26 @@ def parse_overrides(items: list[str]) -> dict:
     return out
 
 
+def positive_int(text: str) -> int:
+    """argparse type: an integer >= 1 (``--steps 0`` is refused before anything is written)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
+    return value
+
+
 def add_loop_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--steps", type=int, required=True, help="gradient steps (offline) or environment steps (online)")
+    p.add_argument("--steps", type=positive_int, required=True, help="gradient steps (offline) or environment steps (online)")
     p.add_argument("--out", required=True, help="run directory (an unfinished run there is resumed)")
     p.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto (default: cpu)")
     p.add_argument("--cuda-graph", action="store_true", help="replay each update as one CUDA graph (GPU only)")
-    p.add_argument("--eval-interval", type=int, default=1000)
-    p.add_argument("--eval-episodes", type=int, default=10)
-    p.add_argument("--checkpoint-interval", type=int, default=10_000)
+    p.add_argument("--eval-interval", type=positive_int, default=1000)
+    p.add_argument("--eval-episodes", type=positive_int, default=10)
+    p.add_argument("--checkpoint-interval", type=positive_int, default=None,
+                   help="steps between checkpoints (default: every evaluation)")
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a hyperparameter")
     p.add_argument("--d4rl-dir", help="directory of D4RL HDF5 files (default: $D4RL_DATASET_DIR)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
@@ -53,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--algo", required=True, choices=sorted(OFFLINE_ALGOS))
     p.add_argument("--dataset", required=True, help="e.g. hopper-random, or a local Minari id")
     p.add_argument("--seeds", default="0", help="e.g. 0-4 or 0,3,7 (default: 0)")
-    p.add_argument("--size", type=int, help="transitions when the dataset is generated here")
+    p.add_argument("--size", type=positive_int, help="transitions when the dataset is generated here")
     add_loop_args(p)
 
     p = sub.add_parser("online", help="fine-tune online from an offline run (or SAC from scratch)")
@@ -75,15 +87,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dataset", required=True, help="whose states to update on, e.g. hopper-random")
     p.add_argument("--critic", default="offline", choices=["offline", "aligned"],
                    help="the offline Q, or the aligned Q (R <- Z; needs a Z baseline)")
-    p.add_argument("--size", type=int, help="transitions when the dataset is generated here")
+    p.add_argument("--size", type=positive_int, help="transitions when the dataset is generated here")
     add_loop_args(p)
 
     p = sub.add_parser("probe", help="offline Q vs aligned Q along perturbed actions (paper Fig. 4, 20, 21)")
     p.add_argument("--init", required=True, help="finished offline run with a Z baseline")
     p.add_argument("--ood", required=True, help="dataset of out-of-distribution states, e.g. hopper-random")
-    p.add_argument("--states", type=int, default=200, help="states per seed and distribution (paper: 200)")
-    p.add_argument("--points", type=int, default=41, help="points per action dimension in [-1, 1]")
-    p.add_argument("--size", type=int, help="transitions of --ood when it is generated here")
+    p.add_argument("--states", type=positive_int, default=200, help="states per seed and distribution (paper: 200)")
+    p.add_argument("--points", type=positive_int, default=41, help="points per action dimension in [-1, 1]")
+    p.add_argument("--size", type=positive_int, help="transitions of --ood when it is generated here")
     p.add_argument("--out", required=True, help="CSV of every probe point")
     p.add_argument("--device", default="cpu")
 
@@ -92,19 +104,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seeds", default="1,5", help="numbers of seeds to batch (default: 1,5)")
     p.add_argument("--algos", default="sac,sac_ml,aca,cql,awac,td3_bc,br",
                    help="comma-separated: sac, sac_ml, aca, cql, awac, td3_bc, br")
-    p.add_argument("--updates", type=int, default=200)
+    p.add_argument("--updates", type=positive_int, default=200)
     p.add_argument("--cuda-graph", action="store_true", help="also time the CUDA-graph update (GPU only)")
     p.add_argument("--d3rlpy-python", help="python of a venv with d3rlpy 2.8.1: compare, alternating runs")
-    p.add_argument("--rounds", type=int, default=3, help="alternating rounds when comparing")
+    p.add_argument("--rounds", type=positive_int, default=3, help="alternating rounds when comparing")
     p.add_argument("--json", help="also write the results here")
 
     p = sub.add_parser("reproduce", help="execute the notebook suite at a profile into reports/<profile>/")
-    p.add_argument("--profile", default="smoke", help="tiny, smoke, lite or paper (default: smoke)")
+    p.add_argument("--profile", default="smoke", help="tiny, smoke, claims, lite or paper (default: smoke)")
     p.add_argument("--only", help="some notebooks, by name or artifact, e.g. fig05,table2 (default: all)")
-    p.add_argument("--jobs", type=int, default=1, help="notebooks executed in parallel (default: 1)")
+    p.add_argument("--jobs", type=positive_int, default=1, help="notebooks executed in parallel (default: 1)")
     p.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto (default: cpu)")
-    p.add_argument("--recompute", action="store_true", help="train every run afresh instead of reusing it")
+    p.add_argument("--recompute", nargs="?", const="all", default="none", choices=("none", "online", "all"),
+                   help="retrain runs instead of reusing them: all (the default when given), or online (every run "
+                        "that starts from an offline run; the offline runs, e.g. those in results/runs, are kept)")
     p.add_argument("--no-progress", action="store_true")
+
+    p = sub.add_parser("export-runs", help="copy a profile's finished runs into results/runs/<profile> (to commit)")
+    p.add_argument("--profile", default="claims")
+    p.add_argument("--from", dest="runs_root", help="where they were trained (default: $ACALIB_RUNS_DIR or runs/)")
+
+    p = sub.add_parser("claims", help="judge the paper's claims C1-C6 on a profile's finished runs")
+    p.add_argument("--profile", default="claims", help="a profile whose runs are trained (default: claims)")
+    p.add_argument("--out", help="folder for claims.csv and claims.md (default: results/tables/<profile>)")
 
     p = sub.add_parser("cost", help="estimate a profile's cost from its grid made at a fraction of the steps")
     p.add_argument("--profile", required=True, help="a scaled profile already reproduced, e.g. lite/100")
@@ -121,7 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--d4rl-dir")
     q = dsub.add_parser("build", help="generate a dataset (Minari, under MINARI_DATASETS_PATH)")
     q.add_argument("name", help="<env>-<level>, or 'all'")
-    q.add_argument("--size", type=int, help="transitions (default: 1M; medium-replay: its window; medium-expert: 2M)")
+    q.add_argument("--size", type=positive_int, help="transitions (default: 1M; medium-replay: its window; medium-expert: 2M)")
 
     p = sub.add_parser("zoo", help="train or export the behaviour-policy zoo")
     zsub = p.add_subparsers(dest="action", required=True)
@@ -129,7 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
                            "zoo's convergence rule (>= 500k steps, last 5 returns within 10%% of their mean, best return up "
                            "< 5%% in 100k steps); resumable")
     q.add_argument("--env", required=True)
-    q.add_argument("--steps", type=int, default=1_000_000, help="at most this many steps")
+    q.add_argument("--steps", type=positive_int, default=1_000_000, help="at most this many steps")
     q.add_argument("--seed", type=int, default=0)
     q.add_argument("--out", help="run directory (default: runs/zoo/<env>-sac-s<seed>)")
     q.add_argument("--device", default="cpu")
@@ -142,6 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from .runs import RunLockedError
     from .seeding import parse_seeds
     from .train.loop import NonFiniteLossError
 
@@ -188,6 +211,16 @@ def main(argv: list[str] | None = None) -> int:
                   f"notebooks ok)")
             if not suite.ok:
                 return 1
+        elif args.command == "export-runs":
+            from .study import export_runs
+            written = export_runs(args.profile, runs_root=args.runs_root)
+            print(f"exported {len(written)} runs and probes of profile {args.profile} into results/runs/{args.profile}")
+        elif args.command == "claims":
+            from .claims import run_claims
+            frame, paths = run_claims(args.profile, out_dir=args.out)
+            print(frame[["claim", "subject", "statistic", "mean", "low", "high", "seeds", "verdict"]].to_string(
+                index=False, float_format=lambda v: f"{v:.2f}"))
+            print(f"written: {paths[0]} and {paths[1]}")
         elif args.command == "cost":
             from . import cost
             from .profiles import get_profile, scale_of
@@ -219,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
                 for row in D.list_datasets():
                     print(f"{row['name']:28s} {row['status']}")
             elif args.action == "info":
-                print(json.dumps(D.load_dataset(args.name, d4rl_dir=args.d4rl_dir).describe(), indent=2))
+                print(json.dumps(D.dataset_info(args.name, d4rl_dir=args.d4rl_dir), indent=2))
             else:
                 names = [r["name"] for r in D.list_datasets()] if args.name == "all" else [args.name]
                 for name in names:
@@ -243,9 +276,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"acalib: training stopped: {e}; the last good checkpoint is {out}/checkpoints/last.pt "
               f"(if one was written)", file=sys.stderr)
         return 3
-    except (ValueError, FileNotFoundError, FileExistsError) as e:
+    except (ValueError, LookupError, FileNotFoundError, FileExistsError, NotADirectoryError, RunLockedError) as e:
         print(f"acalib: error: {e}", file=sys.stderr)
         return 2
+    except OSError as e:  # a read-only or full disk: the last good checkpoint is kept (atomic writes)
+        out = getattr(args, "out", None)
+        kept = f"; the last good checkpoint stays in {out}/checkpoints" if out else ""
+        print(f"acalib: error: cannot write {e.filename or 'a file'}: {e.strerror or e}{kept}", file=sys.stderr)
+        return 4
     return 0
 
 

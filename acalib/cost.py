@@ -87,7 +87,8 @@ def _scan(runs_dir: Path, divisor: int, base) -> tuple[pd.DataFrame, list[str]]:
         cfg, metrics, measured = run.config(), pd.read_csv(run.metrics_path), float(run.summary()["time_s"])
         eval_s = float(metrics["eval_s"].max()) if "eval_s" in metrics else 0.0
         loop_s = float(metrics["time_s"].max())  # the loop's clock at its last evaluation
-        interval = base.actor_only_eval_interval if cfg["stage"] == "actor_only" else base.eval_interval
+        interval = {"actor_only": base.actor_only_eval_interval,
+                    "offline": base.offline_eval_interval or base.eval_interval}.get(cfg["stage"], base.eval_interval)
         steps, updates, work_s = int(cfg["steps"]) * divisor, int(metrics["updates"].max()), loop_s - eval_s
         online = cfg["stage"] == "online"  # updates start once the buffer holds a batch: count updates
         rows.append({"dataset": run.path.parent.name, "stage": cfg["stage"], "algo": run.path.name.rsplit("-", 1)[0],
@@ -96,7 +97,7 @@ def _scan(runs_dir: Path, divisor: int, base) -> tuple[pd.DataFrame, list[str]]:
                      "per_update_s": work_s / updates if online and updates >= MIN_UPDATES else float("nan"),
                      "train_s": work_s * divisor,
                      "eval_s": eval_s / max(metrics["step"].nunique(), 1) * (steps // interval + 1),
-                     "checkpoint_s": max(measured - loop_s, 0.0) * -(-steps // base.checkpoint_interval)})
+                     "checkpoint_s": max(measured - loop_s, 0.0) * -(-steps // (base.checkpoint_interval or interval))})
     return pd.DataFrame(rows, columns=COLUMNS), unfinished
 
 

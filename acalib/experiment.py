@@ -42,6 +42,21 @@ def check_dims(what: str, have: tuple[int, int], env: str) -> None:
         raise ValueError(f"{what} has (obs_dim, act_dim) = {have} but environment {env!r} has {want}")
 
 
+def loop_record(loop: LoopSettings, *extra: str) -> dict:
+    """The loop settings a run's config records."""
+    return {k: getattr(loop, k) for k in ("eval_interval", "eval_episodes", "checkpoint_interval", *extra)}
+
+
+def _hold_and_train(run: RunDir, config: dict, defaults: dict, train) -> RunDir:
+    """Hold the run directory (one process per run), check its config (or write it) and call
+    ``train(resume)`` unless the run has finished."""
+    with run.exclusive():
+        resume = run.prepare(config, defaults=defaults)
+        if not run.done:
+            train(resume)
+    return run
+
+
 def run_offline(algo: str, dataset: str, seeds: list[int], steps: int, out: str | Path, *,
                 device: str = "cpu", overrides: dict | None = None, settings: dict | None = None,
                 size: int | None = None, d4rl_dir: str | None = None, cuda_graph: bool = False) -> RunDir:
@@ -51,22 +66,20 @@ def run_offline(algo: str, dataset: str, seeds: list[int], steps: int, out: str 
     config = cls.config_cls.from_dict(overrides or {})
     ds = load_dataset(dataset, d4rl_dir=d4rl_dir, size=size)
     loop = LoopSettings(steps=steps, **(settings or {}))
-    run = RunDir(out)
-    resume = run.prepare({"stage": "offline", "algo": algo, "dataset": ds.describe(), "seeds": seeds,
-                          "steps": steps, "hyperparameters": config.to_dict(), "device": device,
-                          "loop": {k: getattr(loop, k) for k in ("eval_interval", "eval_episodes",
-                                                                 "checkpoint_interval")}},
-                         defaults=cls.config_cls().to_dict())
-    if run.done:
-        return run
     data = ds.transitions
     check_dims(f"dataset {ds.name}", (data.obs_dim, data.act_dim), ds.env)
-    agent = cls(config, data.obs_dim, data.act_dim, seeds, device, cuda_graph=cuda_graph)
-    if hasattr(agent, "fit_normalizer"):
-        agent.fit_normalizer(data)
-    buffer = ReplayBuffer.from_transitions(data, len(seeds), device)
-    train_offline(agent, buffer, run, ds.env, (ds.ref_min, ds.ref_max), loop, resume=resume)
-    return run
+
+    def train(resume: bool) -> None:
+        agent = cls(config, data.obs_dim, data.act_dim, seeds, device, cuda_graph=cuda_graph)
+        if hasattr(agent, "fit_normalizer"):
+            agent.fit_normalizer(data)
+        buffer = ReplayBuffer.from_transitions(data, len(seeds), device)
+        train_offline(agent, buffer, run, ds.env, (ds.ref_min, ds.ref_max), loop, resume=resume)
+
+    run = RunDir(out)
+    return _hold_and_train(run, {"stage": "offline", "algo": algo, "dataset": ds.describe(), "seeds": seeds,
+                                 "steps": steps, "hyperparameters": config.to_dict(), "device": device,
+                                 "loop": loop_record(loop)}, cls.config_cls().to_dict(), train)
 
 
 def load_offline_agent(init: str | Path, device: str):
@@ -171,25 +184,24 @@ def run_online(algo: str, steps: int, out: str | Path, *, init: str | Path | Non
     check_dims("agent", (agent.obs_dim, agent.act_dim), ds.env)
 
     loop = LoopSettings(steps=steps, **(settings or {}))
+
+    def train(resume: bool) -> None:
+        if base == "br":
+            buffer = BalancedReplayBuffer(len(seeds), data, config.online_buffer_size, config.density_batch_size,
+                                          config.init_online_fraction, config.init_online_window, device,
+                                          max_added=steps)
+            agent.attach(buffer)
+        else:
+            buffer = ReplayBuffer(len(seeds), ONLINE_BUFFER_SIZE, data.obs_dim, data.act_dim, device,
+                                  prefix=prefill, max_added=steps)
+        train_online(agent, buffer, run, ds.env, (ds.ref_min, ds.ref_max), loop, resume=resume, stop_when=stop_when)
+
     run = RunDir(out)
-    resume = run.prepare({"stage": "online", "algo": algo, "init": str(init) if init else None,
-                          "init_algo": init_cfg["algo"] if init else None, "dataset": ds.describe(),
-                          "seeds": seeds, "steps": steps, "hyperparameters": config.to_dict(),
-                          "buffer_prefill": len(prefill), "offline_data": offline_data, "device": device,
-                          "loop": {k: getattr(loop, k) for k in ("eval_interval", "eval_episodes",
-                                                                 "checkpoint_interval")}},
-                         defaults=type(config)().to_dict())
-    if run.done:
-        return run
-    if base == "br":
-        buffer = BalancedReplayBuffer(len(seeds), data, config.online_buffer_size, config.density_batch_size,
-                                      config.init_online_fraction, config.init_online_window, device, max_added=steps)
-        agent.attach(buffer)
-    else:
-        buffer = ReplayBuffer(len(seeds), ONLINE_BUFFER_SIZE, data.obs_dim, data.act_dim, device,
-                              prefix=prefill, max_added=steps)
-    train_online(agent, buffer, run, ds.env, (ds.ref_min, ds.ref_max), loop, resume=resume, stop_when=stop_when)
-    return run
+    return _hold_and_train(run, {"stage": "online", "algo": algo, "init": str(init) if init else None,
+                                 "init_algo": init_cfg["algo"] if init else None, "dataset": ds.describe(),
+                                 "seeds": seeds, "steps": steps, "hyperparameters": config.to_dict(),
+                                 "buffer_prefill": len(prefill), "offline_data": offline_data, "device": device,
+                                 "loop": loop_record(loop)}, type(config)().to_dict(), train)
 
 
 def _run_scratch(env: str, seeds: list[int], steps: int, out, device: str, config: SACConfig,
@@ -198,20 +210,18 @@ def _run_scratch(env: str, seeds: list[int], steps: int, out, device: str, confi
     obs_dim, act_dim = env_dims(env)
     loop = LoopSettings(steps=steps, **(settings or {}))
     ref = D4RL_REF_SCORES.get(env, (0.0, 1.0))
+
+    def train(resume: bool) -> None:
+        agent = SAC(config, obs_dim, act_dim, seeds, device, cuda_graph)
+        buffer = ReplayBuffer(len(seeds), ONLINE_BUFFER_SIZE, obs_dim, act_dim, device, max_added=steps)
+        train_online(agent, buffer, run, env, ref, loop, resume=resume, stop_when=stop_when)
+
     run = RunDir(out)
-    resume = run.prepare({"stage": "online", "algo": "sac", "init": None, "env": env, "seeds": seeds,
-                          "steps": steps, "hyperparameters": config.to_dict(), "device": device,
-                          "reference_scores": {"min": ref[0], "max": ref[1],
-                                               "source": "d4rl" if env in D4RL_REF_SCORES else "none"},
-                          "loop": {k: getattr(loop, k) for k in ("eval_interval", "eval_episodes",
-                                                                 "checkpoint_interval", "policy_snapshots")}},
-                         defaults=SACConfig().to_dict())
-    if run.done:
-        return run
-    agent = SAC(config, obs_dim, act_dim, seeds, device, cuda_graph)
-    buffer = ReplayBuffer(len(seeds), ONLINE_BUFFER_SIZE, obs_dim, act_dim, device, max_added=steps)
-    train_online(agent, buffer, run, env, ref, loop, resume=resume, stop_when=stop_when)
-    return run
+    return _hold_and_train(run, {"stage": "online", "algo": "sac", "init": None, "env": env, "seeds": seeds,
+                                 "steps": steps, "hyperparameters": config.to_dict(), "device": device,
+                                 "reference_scores": {"min": ref[0], "max": ref[1],
+                                                      "source": "d4rl" if env in D4RL_REF_SCORES else "none"},
+                                 "loop": loop_record(loop, "policy_snapshots")}, SACConfig().to_dict(), train)
 
 
 
@@ -240,17 +250,15 @@ def run_actor_only(init: str | Path, dataset: str, steps: int, out: str | Path, 
     ds = load_dataset(dataset, size=size)
     check_dims(f"dataset {ds.name}", (ds.transitions.obs_dim, ds.transitions.act_dim), init_cfg["dataset"]["env"])
     loop = LoopSettings(steps=steps, **(settings or {}))
-    run = RunDir(out)
-    resume = run.prepare({"stage": "actor_only", "algo": init_cfg["algo"], "critic": critic, "init": str(init),
-                          "dataset": ds.describe(), "offline_dataset": init_cfg["dataset"]["name"],
-                          "seeds": agent.seeds, "steps": steps, "hyperparameters": agent.config.to_dict(),
-                          "device": device, "loop": {k: getattr(loop, k) for k in ("eval_interval", "eval_episodes",
-                                                                                   "checkpoint_interval")}},
-                         defaults=type(agent.config)().to_dict())
-    if run.done:
-        return run
     ref = init_cfg["dataset"]["ref_min_score"], init_cfg["dataset"]["ref_max_score"]
-    buffer = ReplayBuffer.from_transitions(ds.transitions, agent.runs, device)
-    train_offline(agent, buffer, run, init_cfg["dataset"]["env"], ref, loop, resume=resume, stage="actor_only",
-                  update=agent.actor_only_update)
-    return run
+
+    def train(resume: bool) -> None:
+        buffer = ReplayBuffer.from_transitions(ds.transitions, agent.runs, device)
+        train_offline(agent, buffer, run, init_cfg["dataset"]["env"], ref, loop, resume=resume, stage="actor_only",
+                      update=agent.actor_only_update)
+
+    run = RunDir(out)
+    return _hold_and_train(run, {"stage": "actor_only", "algo": init_cfg["algo"], "critic": critic, "init": str(init),
+                                 "dataset": ds.describe(), "offline_dataset": init_cfg["dataset"]["name"],
+                                 "seeds": agent.seeds, "steps": steps, "hyperparameters": agent.config.to_dict(),
+                                 "device": device, "loop": loop_record(loop)}, type(agent.config)().to_dict(), train)

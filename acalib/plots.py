@@ -91,6 +91,30 @@ def plot_state_norms(ax, norms: dict[str, np.ndarray], title: str, bins: int = 1
         ax.legend(fontsize=8)
 
 
+OUTCOME_COLORS = {"holds": 2, "does not hold": 3, "inconclusive": 7}  # tab10: green, red, grey
+
+
+def plot_claims(ax, frame: pd.DataFrame) -> None:
+    """The claims table as a forest plot: one row per test (claim, subject, statistic), its mean over
+    seeds and bootstrap interval, 0 marked, and the paper's direction (the test: < 0, > 0, reaches >= 0)
+    written beside; colour = the test's outcome."""
+    palette = sns.color_palette("tab10")
+    y = np.arange(len(frame))[::-1]
+    for yi, row in zip(y, frame.itertuples(index=False)):
+        color = palette[OUTCOME_COLORS.get(row.outcome, 7)]
+        ax.errorbar(row.mean, yi, xerr=[[row.mean - row.low], [row.high - row.mean]], fmt="o", color=color,
+                    capsize=3, lw=1.5)
+    ax.axvline(0.0, color="black", lw=0.8)
+    ax.set_yticks(y, [f"{r.claim} {r.subject}: {r.statistic}" for r in frame.itertuples(index=False)], fontsize=8)
+    ax.set_xlabel("normalized score difference (mean over seeds, 95 % bootstrap interval)")
+    right = ax.get_xlim()[1]
+    for yi, row in zip(y, frame.itertuples(index=False)):
+        ax.annotate(f"paper: {row.test} → {row.outcome}", (1.01, yi), xycoords=("axes fraction", "data"),
+                    va="center", fontsize=8, color=palette[OUTCOME_COLORS.get(row.outcome, 7)])
+    ax.set_xlim(right=right)
+    ax.grid(axis="x", alpha=0.3)
+
+
 def panel_grid(n: int, cols: int = 3, size: tuple[float, float] = (5.0, 3.4)):
     """A figure with ``n`` panels, ``cols`` per row; returns (fig, the n axes), unused axes removed."""
     cols = max(1, min(cols, n))

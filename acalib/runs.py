@@ -21,20 +21,60 @@ from pathlib import Path
 from . import __version__
 
 
+@contextmanager
+def atomic_file(path: str | Path, mode: str = "w", **kwargs):
+    """Write ``path`` through a temporary file in its folder, renamed into place when the block ends:
+    never half-written. An OS error (read-only or full disk) removes the temporary file, leaves the
+    previous ``path`` as it was, and is raised with ``path`` as its file name."""
+    path = Path(path)
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        with os.fdopen(fd, mode, **kwargs) as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as e:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        raise OSError(e.errno, e.strerror, str(path)) from None
+    except BaseException:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 def write_json_atomic(path: Path, obj: dict) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w") as f:
+    with atomic_file(path) as f:
         json.dump(obj, f, indent=2, sort_keys=True, default=str)
-    os.replace(tmp, path)
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Text to ``path`` via a temporary file and a rename: never half-written."""
+    with atomic_file(path, encoding="utf-8") as f:
+        f.write(text)
 
 
 def write_csv_atomic(frame, path: Path) -> None:
     """A DataFrame to CSV via a temporary file and a rename: never half-written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    frame.to_csv(tmp, index=False)
-    os.replace(tmp, path)
+    with atomic_file(path, newline="") as f:
+        frame.to_csv(f, index=False)
+
+
+class RunLockedError(RuntimeError):
+    """Another process holds the run directory."""
+
+
+def read_json(path: Path, what: str):
+    """A JSON file, or a ValueError naming the file and what it should hold."""
+    try:
+        return json.loads(Path(path).read_text())
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{path} is not valid JSON ({e.msg} at line {e.lineno}); it should be {what}") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"{path} is not a text file; it should be {what}") from None
 
 
 class RunDir:
@@ -56,7 +96,10 @@ class RunDir:
 
     @property
     def final_checkpoint(self) -> Path:
-        return self.checkpoints / "final.pt"
+        """``final.pt``, or the compressed transfer checkpoint ``final.pt.xz`` of a committed run."""
+        plain = self.checkpoints / "final.pt"
+        packed = self.checkpoints / "final.pt.xz"
+        return packed if packed.is_file() and not plain.is_file() else plain
 
     @property
     def done(self) -> bool:
@@ -65,7 +108,32 @@ class RunDir:
     def config(self) -> dict:
         if not self.config_path.is_file():
             raise FileNotFoundError(f"{self.path} is not an acalib run directory (no config.json)")
-        return json.loads(self.config_path.read_text())
+        return read_json(self.config_path, "a run's config.json")
+
+    @contextmanager
+    def exclusive(self):
+        """Hold this run directory for one process (``.run.lock``, with the holder's pid in it): a second
+        process training the same ``--out`` stops at once with a message naming the holder, instead of
+        both appending to its metrics. Creates the directory; refuses a path that is a file."""
+        if self.path.exists() and not self.path.is_dir():
+            raise NotADirectoryError(f"--out {self.path} is a file, not a run directory; choose another --out")
+        self.path.mkdir(parents=True, exist_ok=True)
+        with open(self.path / ".run.lock", "a+") as f:
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                f.seek(0)
+                holder = f.read().strip() or "unknown"
+                raise RunLockedError(f"{self.path} is being trained by another process (pid {holder}); wait for it "
+                                     f"to finish or choose another --out") from None
+            f.seek(0)
+            f.truncate()
+            f.write(str(os.getpid()))
+            f.flush()
+            try:
+                yield self
+            finally:
+                fcntl.flock(f, fcntl.LOCK_UN)
 
     def prepare(self, config: dict, defaults: dict | None = None) -> bool:
         """Create the directory or check it belongs to the same run. Returns True to resume.
@@ -74,35 +142,88 @@ class RunDir:
         was made counts as equal when the run's config lacks it and the new value is its default.
         """
         config = json.loads(json.dumps({**config, "acalib_version": __version__}, default=str))  # as stored
+        if self.path.exists() and not self.path.is_dir():
+            raise NotADirectoryError(f"--out {self.path} is a file, not a run directory; choose another --out")
+        self.clean_interrupted()
         if self.config_path.is_file():
-            old = json.loads(self.config_path.read_text())
+            old = read_json(self.config_path, "a run's config.json")
+            if not isinstance(old, dict) or "stage" not in old:
+                raise ValueError(f"{self.config_path} is not an acalib run config (got {type(old).__name__} without "
+                                 f"a 'stage'); choose another --out, or delete the directory to start afresh")
             if defaults and "hyperparameters" in old:
                 filled = json.loads(json.dumps(defaults, default=str))
                 old["hyperparameters"] = {**filled, **old["hyperparameters"]}
             if _comparable(old) != _comparable(config):
+                was, now = (c.get("dataset") if isinstance(c.get("dataset"), dict) else {} for c in (old, config))
+                if was.get("sha256") != now.get("sha256") and {**was, "sha256": None} == {**now, "sha256": None}:
+                    raise ValueError(f"the dataset of {self.path} changed since the run started ({now.get('source')}: "
+                                     f"SHA-256 {was.get('sha256')} then, {now.get('sha256')} now); resuming on other "
+                                     f"data is refused: restore the file or choose another --out")
                 diff = sorted(k for k in set(old) | set(config) if old.get(k) != config.get(k)
                               and k not in VOLATILE)
                 raise ValueError(f"{self.path} holds a different run (differs in {diff}); choose another --out")
             return self.last_checkpoint.is_file()
+        foreign = [p.name for p in (self.path.iterdir() if self.path.is_dir() else [])
+                   if not p.name.startswith(".") and not (p.is_dir() and not any(p.iterdir()))]
+        if foreign:
+            raise ValueError(f"{self.path} holds {sorted(foreign)} but no config.json: it is not an acalib run "
+                             f"directory; choose another --out")
         self.checkpoints.mkdir(parents=True, exist_ok=True)
         write_json_atomic(self.config_path, config)
         return False
 
+    def clean_interrupted(self) -> list[Path]:
+        """Remove the temporary files of writes a killed process left (``.last.pt.*``, ``.metrics.csv.*``,
+        ...). Call it holding ``exclusive()``: no live writer of this run then exists."""
+        stale = [*self.path.glob(".config.json.*"), *self.path.glob(".metrics.csv.*"), *self.path.glob(".done.*"),
+                 *self.checkpoints.glob(".*.pt.*"), *self.checkpoints.glob(".*.pt.xz.*")]
+        for tmp in stale:
+            tmp.unlink(missing_ok=True)
+        return stale
+
     def read_metrics(self) -> list[dict]:
+        """The rows of metrics.csv; a row cut short or with a non-numeric step or seed is an error naming the file."""
         if not self.metrics_path.is_file():
             return []
-        with open(self.metrics_path, newline="") as f:
-            return list(csv.DictReader(f))
+        try:
+            with open(self.metrics_path, newline="") as f:
+                reader = csv.DictReader(f)
+                rows = list(reader)
+                fields = reader.fieldnames or []
+        except (UnicodeDecodeError, csv.Error) as e:
+            raise ValueError(f"{self.metrics_path} is not a readable CSV file ({e})") from None
+        for line, row in enumerate(rows, start=2):
+            if None in row or any(row.get(k) is None for k in fields) or not {"step", "seed"} <= set(fields):
+                raise ValueError(f"{self.metrics_path} line {line} is damaged (cut short or with extra fields); "
+                                 f"delete the run directory to train it again")
+            for key in ("step", "seed"):
+                try:
+                    int(row[key])
+                except ValueError:
+                    raise ValueError(f"{self.metrics_path} line {line}: {key} {row[key]!r} is not an integer; "
+                                     f"delete the run directory to train it again") from None
+        return rows
+
+    def resume_metrics(self, step: int, seeds: list[int]) -> None:
+        """On resume from a checkpoint at ``step``: drop the rows written after it and check that every
+        evaluation up to it has exactly one row per seed; anything else is refused, naming the file."""
+        self.truncate_metrics(step)
+        by_step: dict[int, list[int]] = {}
+        for row in self.read_metrics():
+            by_step.setdefault(int(row["step"]), []).append(int(row["seed"]))
+        for at, have in sorted(by_step.items()):
+            if sorted(have) != sorted(seeds):
+                raise ValueError(f"{self.metrics_path} does not match the checkpoint at step {step}: the evaluation "
+                                 f"at step {at} has rows for seeds {sorted(have)}, expected {sorted(seeds)}; "
+                                 f"delete the run directory to train it again")
 
     def write_metrics(self, rows: list[dict]) -> None:
         """Rewrite metrics.csv atomically with the union of every row's columns."""
         fields = list(dict.fromkeys(k for row in rows for k in row))
-        fd, tmp = tempfile.mkstemp(prefix=".metrics.", dir=self.path)
-        with os.fdopen(fd, "w", newline="") as f:
+        with atomic_file(self.metrics_path, newline="") as f:
             w = csv.DictWriter(f, fieldnames=fields, restval="")
             w.writeheader()
             w.writerows(rows)
-        os.replace(tmp, self.metrics_path)
 
     def append_metrics(self, rows: list[dict]) -> None:
         """Add rows; columns that appear later (e.g. losses once updates start) are kept."""
@@ -121,7 +242,7 @@ class RunDir:
 
     def summary(self) -> dict:
         """What ``mark_done`` wrote (the finished run's ``time_s``, ``last_return``, ...); {} while unfinished."""
-        return json.loads((self.path / "done").read_text()) if self.done else {}
+        return read_json(self.path / "done", "a finished run's summary") if self.done else {}
 
 
 VOLATILE = ("device", "progress")
@@ -151,3 +272,34 @@ def run_key(**parts) -> str:
     text = json.dumps({**parts, "acalib_version": __version__}, sort_keys=True, default=str)
     return hashlib.sha1(text.encode()).hexdigest()[:10]
 
+
+
+EXPORTED_FILES = ("config.json", "metrics.csv", "done")
+
+
+def export_run(run: RunDir, dest: str | Path, checkpoint: bool = False) -> RunDir:
+    """Copy a finished run into ``dest`` (a folder under ``results/runs/``) as it is committed: its
+    config, metrics and done summary, and with ``checkpoint`` its final checkpoint trimmed to what
+    later runs read and xz-compressed (``checkpoints/final.pt.xz``). Written into a temporary folder
+    and renamed, so an interrupted export leaves no half run behind."""
+    import shutil
+
+    from .train.checkpoint import load_checkpoint, save_checkpoint, transfer_state
+
+    if not run.done:
+        raise ValueError(f"{run.path} has not finished (no done file): only finished runs are exported")
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
+    try:
+        for name in EXPORTED_FILES:
+            shutil.copy2(run.path / name, tmp / name)
+        if checkpoint:
+            save_checkpoint(tmp / "checkpoints" / "final.pt.xz", transfer_state(load_checkpoint(run.final_checkpoint)))
+        if dest.exists():
+            shutil.rmtree(dest)
+        os.replace(tmp, dest)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return RunDir(dest)

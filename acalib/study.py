@@ -12,6 +12,8 @@ and a killed run resumes. Notebooks asking for the same run share it.
 """
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import time
 from contextlib import contextmanager
@@ -21,10 +23,23 @@ import pandas as pd
 
 from .algos import ALL_ALGOS, algo_class
 from .experiment import load_offline_agent, online_config, run_actor_only, run_offline, run_online
-from .profiles import Profile, get_profile
+from .profiles import BASELINE_ALGOS, Profile, get_profile
 from .data.datasets import dataset_identity, load_dataset, reload_dataset
 from .probes import q_probe_frame
 from .runs import RunDir, file_lock, run_key, write_csv_atomic
+
+
+RECOMPUTE_STAGES = {"all": ("offline", "online", "actor_only", "q_probe"), "online": ("online", "actor_only", "q_probe")}
+PROVENANCE_ENV = "ACALIB_PROVENANCE"  # a file that every run a Study uses is appended to (one JSON line each)
+
+
+class MissingRunError(LookupError):
+    """A Study that only loads (``train=False``) was asked for a run that is not finished."""
+
+
+def _finished(path: Path) -> bool:
+    """A finished run directory (its ``done`` file), or a cached result file."""
+    return (path / "done").is_file() if path.suffix != ".csv" else path.is_file()
 
 
 def repo_root(start: str | Path | None = None) -> Path:
@@ -46,12 +61,22 @@ class Study:
 
     ``recompute``: train afresh every run made before this Study started (True), or before a
     given Unix time (a number: ``acalib reproduce --recompute`` gives all its notebooks the same
-    one, so a run that one notebook has just retrained is shared, not retrained again)."""
+    one, so a run that one notebook has just retrained is shared, not retrained again).
+    ``recompute_stages``: what ``recompute`` retrains: ``"all"``, or ``"online"`` (every run that starts
+    from an offline run: online, actor-only, probes; the offline runs stay as they are).
+
+    A finished run committed to the repository (``<root>/results/runs/<profile>/...``, the same
+    name as under ``runs_root``) is used as it is unless ``recompute`` covers its stage; other runs
+    are trained under ``runs_root`` (default ``<root>/runs``, or ``$ACALIB_RUNS_DIR``). ``train=False``
+    only loads: a missing run raises ``MissingRunError`` (``acalib claims``)."""
 
     def __init__(self, profile: str | Profile = "smoke", root: str | Path | None = None, device: str = "cpu",
-                 seeds: list[int] | None = None, recompute: bool | float = False, progress: bool = True):
+                 seeds: list[int] | None = None, recompute: bool | float = False, progress: bool = True,
+                 runs_root: str | Path | None = None, recompute_stages: str = "all", train: bool = True):
         self.profile = get_profile(profile) if isinstance(profile, str) else profile
         self.root = repo_root(root) if root is None else Path(root).resolve()
+        # where runs are trained: ``runs_root``, else $ACALIB_RUNS_DIR, else <root>/runs
+        self.runs_root = Path(runs_root or os.environ.get("ACALIB_RUNS_DIR") or self.root / "runs").resolve()
         self.device = device
         self.seeds = list(self.profile.seeds if seeds is None else seeds)
         if isinstance(recompute, bool) or recompute is None:
@@ -60,23 +85,47 @@ class Study:
             self.recompute_before = float(recompute)
         else:
             raise ValueError(f"recompute must be True, False or a Unix time, got {recompute!r}")
+        if recompute_stages not in RECOMPUTE_STAGES:
+            raise ValueError(f"unknown recompute_stages {recompute_stages!r}; valid: {list(RECOMPUTE_STAGES)}")
+        self.recompute_stages = RECOMPUTE_STAGES[recompute_stages]
         self.progress = progress
+        self.train = train
+        self.used: list[dict] = []  # every run asked for: its path, stage and where it came from (PROVENANCE)
 
     # -- settings -------------------------------------------------------------------------
     def settings(self, eval_interval: int | None = None) -> dict:
         p = self.profile
-        return {"eval_interval": eval_interval or p.eval_interval, "eval_episodes": p.eval_episodes,
-                "checkpoint_interval": p.checkpoint_interval, "progress": self.progress}
+        eval_interval = eval_interval or p.eval_interval
+        return {"eval_interval": eval_interval, "eval_episodes": p.eval_episodes,
+                "checkpoint_interval": p.checkpoint_interval or eval_interval, "progress": self.progress}
 
     def datasets(self, levels: tuple[str, ...] | list[str] | None = None, limit: bool = True) -> list[str]:
         """The profile's datasets, '<env>-<level>', level by level as the paper's tables: ``levels``
         (an artifact's own, e.g. the medium level) or the profile's, at most ``max_levels`` of them
         (smoke: the first; ``limit=False``: all of them). A profile with a ``level_override`` (tiny)
         uses that level instead, once."""
-        levels = tuple(levels or self.profile.levels)[:self.profile.max_levels if limit else None]
+        levels = tuple(levels or self.profile.levels)
+        if self.profile.restrict_levels:
+            levels = tuple(level for level in levels if level in self.profile.levels)
+        levels = levels[:self.profile.max_levels if limit else None]
         if self.profile.level_override:
             levels = (self.profile.level_override,)
         return [f"{env}-{level}" for level in levels for env in self.profile.envs]
+
+    def skip_reason(self, algo: str, dataset: str | None = None, **overrides) -> str | None:
+        """Why this profile does not run ``algo`` (an offline or online algorithm; ``overrides``
+        set to True name a variant, e.g. ``fit_baseline``) on ``dataset``; None when it does.
+        Notebooks leave such a method out and say why."""
+        p = self.profile
+        for key in (algo, *(f"{algo}:{k}" for k, v in overrides.items() if v is True)):
+            if (reason := p.left_out_reason(key)) is not None:
+                return reason
+        if algo in BASELINE_ALGOS and p.baseline_levels is not None and dataset is not None:
+            level = dataset.split("-", 1)[1] if "-" in dataset else dataset
+            if level not in p.baseline_levels:
+                return (f"profile {p.name!r} trains {algo} only on the {', '.join(p.baseline_levels)} "
+                        f"level{'s' if len(p.baseline_levels) > 1 else ''}")
+        return None
 
     @property
     def figures_dir(self) -> Path:
@@ -88,40 +137,76 @@ class Study:
 
     def _dir(self, dataset: str, algo: str, **spec) -> Path:
         key = run_key(algo=algo, dataset=dataset, profile=self.profile.name, **spec)
-        return self.root / "runs" / self.profile.name / dataset / f"{algo}-{key}"
+        return self.runs_root / self.profile.name / dataset / f"{algo}-{key}"
 
-    def _stale(self, path: Path) -> bool:
+    @property
+    def committed_root(self) -> Path:
+        """Where finished runs committed to the repository live (the claims profile's)."""
+        return self.root / "results" / "runs"
+
+    def _recomputes(self, stage: str) -> bool:
+        return self.recompute_before is not None and stage in self.recompute_stages
+
+    def _stale(self, path: Path, stage: str) -> bool:
         """Under ``recompute``: was ``path`` (a run directory or a cached file) made before the cut-off?"""
-        if self.recompute_before is None or not path.exists():
+        if not self._recomputes(stage) or not path.exists():
             return False
         made = path / "config.json" if path.is_dir() else path
         return not made.exists() or made.stat().st_mtime < self.recompute_before
 
+    def _record(self, path: Path, stage: str, source: str) -> None:
+        entry = {"path": str(path), "name": path.name, "dataset": path.parent.name, "stage": stage, "source": source}
+        self.used.append(entry)
+        if target := os.environ.get(PROVENANCE_ENV):  # acalib reproduce: one file per notebook execution
+            with open(target, "a") as f:
+                f.write(json.dumps(entry) + "\n")
+
     @contextmanager
-    def _claim(self, path: Path):
-        """Hold ``path``'s lock (notebooks running in parallel share runs); under ``recompute``
-        remove what an earlier reproduction left there, inside the lock."""
+    def _claim(self, path: Path, stage: str):
+        """Yields (path, finished). A finished committed run of that name is used as it is (unless
+        ``recompute`` covers ``stage``); otherwise hold ``path``'s lock (notebooks running in parallel
+        share runs), under ``recompute`` remove what an earlier reproduction left there, and let the
+        caller train (or resume) the run. ``train=False``: a run that is not finished raises."""
+        committed = self.committed_root / path.relative_to(self.runs_root)
+        if _finished(committed) and not self._recomputes(stage):
+            self._record(committed, stage, "repository")
+            yield committed, True
+            return
         with file_lock(path.parent / f".{path.name}.lock"):
-            if self._stale(path):
+            if self._stale(path, stage):
                 shutil.rmtree(path) if path.is_dir() else path.unlink()
-            yield path
+            finished = _finished(path)
+            if not finished and not self.train:
+                raise MissingRunError(
+                    f"profile {self.profile.name!r} has no finished {stage} run {path.parent.name}/{path.name} "
+                    f"(looked in {self.committed_root} and {self.runs_root}); train it first with "
+                    f"`acalib reproduce --profile {self.profile.name}`")
+            yield path, finished
+            self._record(path, stage, "cached" if finished else "trained")
 
     # -- runs -----------------------------------------------------------------------------
     def offline(self, algo: str, dataset: str, steps: int | None = None, seeds: list[int] | None = None,
                 **overrides) -> RunDir:
         """A finished offline run of ``algo`` on ``dataset`` (trained now if not cached). Offline
-        ensembles (for BR) get the profile's ``ensemble_size`` unless ``overrides`` name one."""
+        ensembles (for BR) get the profile's ``ensemble_size`` unless ``overrides`` name one; the
+        offline baselines (CQL, AWAC, TD3+BC) the profile's baseline seeds and steps, if it has them."""
+        p = self.profile
         if "ensemble_size" in resolved_hyperparameters(algo, {}):
-            overrides = {"ensemble_size": self.profile.ensemble_size, **overrides}
-        steps = self.profile.offline_steps if steps is None else steps
-        seeds = self.seeds if seeds is None else list(seeds)
-        settings = self.settings()
+            overrides = {"ensemble_size": p.ensemble_size, **overrides}
+        baseline = algo in BASELINE_ALGOS
+        if steps is None:
+            steps = p.baseline_offline_steps if baseline and p.baseline_offline_steps else p.offline_steps
+        if seeds is None:
+            seeds = list(p.baseline_seeds) if baseline and p.baseline_seeds and self.seeds == list(p.seeds) \
+                else self.seeds
+        seeds = list(seeds)
+        settings = self.settings(p.offline_eval_interval)
         spec = {"stage": "offline", "steps": steps, "seeds": seeds, "size": self.profile.dataset_size,
-                "data": dataset_identity(dataset, size=self.profile.dataset_size),
+                "data": dataset_identity(dataset, size=self.profile.dataset_size, build=False),
                 "hyperparameters": resolved_hyperparameters(algo, overrides),
                 "loop": {k: v for k, v in settings.items() if k != "progress"}}
-        with self._claim(self._dir(dataset, algo, **spec)) as out:
-            return run_offline(algo, dataset, seeds, steps, out, device=self.device, overrides=overrides,
+        with self._claim(self._dir(dataset, algo, **spec), "offline") as (out, finished):
+            return RunDir(out) if finished else run_offline(algo, dataset, seeds, steps, out, device=self.device, overrides=overrides,
                                settings=settings, size=self.profile.dataset_size)
 
     def online(self, algo: str, init: RunDir | None = None, dataset: str | None = None, steps: int | None = None,
@@ -143,10 +228,10 @@ class Study:
         config = online_config(algo, overrides, offline_config, dataset, offline_data)  # refuses bad pairings
         spec = {"stage": "online", "steps": steps, "seeds": seeds, "init": init.path.name if init else None,
                 # the offline run's name covers its data; from scratch, the dataset's reference scores
-                "data": None if init else dataset_identity(dataset),
+                "data": None if init else dataset_identity(dataset, build=False),
                 "hyperparameters": config.to_dict(), "offline_data": offline_data, "loop": {k: v for k, v in settings.items() if k != "progress"}}
-        with self._claim(self._dir(dataset, algo, **spec)) as out:
-            return run_online(algo, steps, out, init=init.path if init else None,
+        with self._claim(self._dir(dataset, algo, **spec), "online") as (out, finished):
+            return RunDir(out) if finished else run_online(algo, steps, out, init=init.path if init else None,
                               dataset=None if init else dataset, seeds=None if init else seeds,
                               device=self.device, overrides=overrides, settings=settings, offline_data=offline_data)
 
@@ -155,10 +240,10 @@ class Study:
         steps = self.profile.actor_only_steps if steps is None else steps
         settings = self.settings(self.profile.actor_only_eval_interval)
         spec = {"stage": "actor_only", "init": init.path.name, "critic": critic, "steps": steps,
-                "data": dataset_identity(dataset, size=self.profile.dataset_size),
+                "data": dataset_identity(dataset, size=self.profile.dataset_size, build=False),
                 "loop": {k: v for k, v in settings.items() if k != "progress"}}
-        with self._claim(self._dir(dataset, f"actor_only_{critic}", **spec)) as out:
-            return run_actor_only(init.path, dataset, steps, out, critic=critic, device=self.device,
+        with self._claim(self._dir(dataset, f"actor_only_{critic}", **spec), "actor_only") as (out, finished):
+            return RunDir(out) if finished else run_actor_only(init.path, dataset, steps, out, critic=critic, device=self.device,
                                   settings=settings, size=self.profile.dataset_size)
 
     def q_probe(self, init: RunDir, ood_dataset: str, points: int = 41) -> pd.DataFrame:
@@ -166,9 +251,9 @@ class Study:
         run's dataset) and out-of-distribution states (``ood_dataset``) (Figs. 4, 20, 21)."""
         name = init.config()["dataset"]["name"]
         spec = {"init": init.path.name, "ood": ood_dataset, "states": self.profile.probe_states, "points": points,
-                "data": dataset_identity(ood_dataset, size=self.profile.dataset_size)}
-        with self._claim(self._dir(name, "q_probe", **spec).with_suffix(".csv")) as path:
-            if path.is_file():
+                "data": dataset_identity(ood_dataset, size=self.profile.dataset_size, build=False)}
+        with self._claim(self._dir(name, "q_probe", **spec).with_suffix(".csv"), "q_probe") as (path, finished):
+            if finished:
                 return pd.read_csv(path)
             offline, cfg = load_offline_agent(init.path, self.device)
             sets = {"in-distribution": reload_dataset(cfg["dataset"]).transitions,
@@ -194,3 +279,30 @@ class Study:
         return (f"profile `{p.name}`: {p.offline_steps} offline + {p.online_steps} online steps, "
                 f"seeds {self.seeds}, {p.eval_episodes} evaluation episodes every {p.eval_interval} steps"
                 + (f"; dataset source: {', '.join(sources)}" if sources else ""))
+
+
+CHECKPOINT_ALGOS = ("sac_ml",)  # offline runs committed with their final checkpoint (the online runs' starting points)
+
+
+def export_runs(profile: str, runs_root: str | Path | None = None, root: str | Path | None = None,
+                checkpoint_algos: tuple[str, ...] = CHECKPOINT_ALGOS) -> list[Path]:
+    """Copy every finished run of ``profile`` under ``runs_root`` into ``<root>/results/runs/<profile>/``
+    (config, metrics, done summary; offline runs of ``checkpoint_algos`` with their trimmed, compressed
+    final checkpoint; cached probe CSVs as they are), where ``Study`` finds them as committed runs.
+    Unfinished runs are left out. Returns the written paths."""
+    from .runs import export_run
+
+    study = Study(profile, root, runs_root=runs_root, progress=False)
+    source = study.runs_root / study.profile.name
+    written = []
+    for path in sorted(source.glob("*/*")):
+        dest = study.committed_root / path.relative_to(study.runs_root)
+        if path.suffix == ".csv":
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, dest)
+            written.append(dest)
+        elif path.is_dir() and _finished(path):
+            cfg = RunDir(path).config()
+            keep = cfg.get("stage") == "offline" and cfg.get("algo") in checkpoint_algos
+            written.append(export_run(RunDir(path), dest, checkpoint=keep).path)
+    return written

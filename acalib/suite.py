@@ -32,6 +32,7 @@ from . import __version__
 from .profiles import get_profile
 
 KERNEL_NAME = "acalib"
+RECOMPUTE_CHOICES = ("none", "online", "all")  # acalib reproduce --recompute / make reproduce RECOMPUTE=
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class Notebook:
 
 # The suite, in report order. Add a notebook here with the artifacts it writes.
 NOTEBOOKS: tuple[Notebook, ...] = (
+    Notebook("claims", "claims.py", figures=("claims",), tables=("claims",)),
     Notebook("fig01", "fig01_drop_at_switch.py", figures=("fig01_drop_at_switch",)),
     Notebook("fig02", "fig02_actor_only_cql_awac.py", figures=("fig02_actor_only_cql_awac",)),
     Notebook("fig03", "fig03_actor_only_aligned.py", figures=("fig03_actor_only_aligned",),
@@ -82,6 +84,8 @@ class NotebookResult:
     html: str | None = None
     figures: list[str] = field(default_factory=list)  # PNG paths that passed the check
     tables: list[str] = field(default_factory=list)  # Markdown paths that passed the check
+    runs: dict[str, list[str]] = field(default_factory=dict)  # source -> run names (trained, cached, repository)
+    left_out: str | None = None  # why the profile does not run this notebook (not executed)
 
 
 @dataclass
@@ -166,9 +170,32 @@ def execution_error(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+def read_provenance(path: Path) -> dict[str, list[str]]:
+    """source ("trained", "cached", "repository") -> the runs a notebook execution used, from the
+    file its Study appended to (``study.PROVENANCE_ENV``)."""
+    out: dict[str, list[str]] = {}
+    try:
+        lines = path.read_text().splitlines()
+    except OSError:
+        return out
+    for line in lines:
+        try:
+            entry = json.loads(line)
+        except ValueError:  # a line cut by a killed kernel
+            continue
+        name = f"{entry['dataset']}/{entry['name']}"
+        if name not in out.setdefault(entry["source"], []):
+            out[entry["source"]].append(name)
+    return out
+
+
 def run_notebook(nb: Notebook, profile: str, root: Path, device: str = "cpu", seeds: list[int] | None = None,
-                 recompute: bool | float = False, kernel: str = KERNEL_NAME) -> NotebookResult:
-    """Convert, execute and render one notebook, then check its artifacts."""
+                 recompute: bool | float = False, kernel: str = KERNEL_NAME,
+                 recompute_stages: str = "all") -> NotebookResult:
+    """Convert, execute and render one notebook, then check its artifacts and record which runs it
+    trained and which it loaded (from the repository or from an earlier execution)."""
+    from .study import PROVENANCE_ENV
+
     import jupytext
     import nbformat
     import papermill
@@ -179,6 +206,8 @@ def run_notebook(nb: Notebook, profile: str, root: Path, device: str = "cpu", se
     executed, page = out_dir / f"{nb.name}.ipynb", out_dir / f"{nb.name}.html"
     for stale in (executed, page):
         stale.unlink(missing_ok=True)
+    provenance = out_dir / f"{nb.name}.runs.jsonl"
+    provenance.unlink(missing_ok=True)
     start = time.time()
     error = None
     try:
@@ -187,12 +216,13 @@ def run_notebook(nb: Notebook, profile: str, root: Path, device: str = "cpu", se
         with tempfile.TemporaryDirectory() as tmp:
             converted = Path(tmp) / f"{nb.name}.ipynb"
             nbformat.write(source, converted)
-            papermill.execute_notebook(
-                converted, executed, kernel_name=kernel, cwd=root, progress_bar=False,
-                extra_arguments=["--IPKernelApp.log_level=ERROR"],  # not its TCP-without-encryption warning
-                parameters={"profile": profile, "root": str(root), "device": device, "seeds": seeds,
-                            "recompute": recompute, "figures_dir": str(figures_dir),
-                            "tables_dir": str(tables_dir)})
+            with environment({PROVENANCE_ENV: str(provenance)}):
+                papermill.execute_notebook(
+                    converted, executed, kernel_name=kernel, cwd=root, progress_bar=False,
+                    extra_arguments=["--IPKernelApp.log_level=ERROR"],  # not its TCP-without-encryption warning
+                    parameters={"profile": profile, "root": str(root), "device": device, "seeds": seeds,
+                                "recompute": recompute, "recompute_stages": recompute_stages,
+                                "figures_dir": str(figures_dir), "tables_dir": str(tables_dir)})
     except Exception as exc:  # noqa: BLE001 -- reported by name; the other notebooks still run
         error = execution_error(exc)
     if executed.is_file():
@@ -208,7 +238,8 @@ def run_notebook(nb: Notebook, profile: str, root: Path, device: str = "cpu", se
     fresh = [p for p in paths if not check_artifacts([p], start)]
     return NotebookResult(nb.name, error is None, time.time() - start, error,
                           str(executed) if executed.is_file() else None, str(page) if page.is_file() else None,
-                          [str(p) for p in fresh if p.suffix == ".png"], [str(p) for p in fresh if p.suffix == ".md"])
+                          [str(p) for p in fresh if p.suffix == ".png"], [str(p) for p in fresh if p.suffix == ".md"],
+                          read_provenance(provenance))
 
 
 def render_html(executed: Path, page: Path) -> None:
@@ -243,21 +274,32 @@ def _run_safely(*args, **kwargs) -> NotebookResult:
 
 
 def reproduce(profile: str, only: str | list[str] | None = None, jobs: int = 1, root: str | Path | None = None,
-              device: str = "cpu", seeds: list[int] | None = None, recompute: bool | float = False,
+              device: str = "cpu", seeds: list[int] | None = None, recompute: bool | float | str = False,
               progress: bool = True, registry: tuple[Notebook, ...] | None = None) -> SuiteResult:
     """Execute the suite's notebooks at ``profile`` (``jobs`` at a time) and write the report.
-    ``registry``: the notebooks to choose from (default: ``NOTEBOOKS``)."""
+    ``recompute``: False, True / ``"all"`` (retrain every run), ``"online"`` (retrain the runs that start
+    from an offline run, keeping the offline ones), or a Unix time. Notebooks the profile leaves out
+    are not executed; the report says why. ``registry``: the notebooks to choose from (default: ``NOTEBOOKS``)."""
     from tqdm.auto import tqdm
 
     from .study import repo_root
 
     registry = NOTEBOOKS if registry is None else registry
-    profile = get_profile(profile).name  # validates the name; 'lite/100' -> 'lite-div100' (folder names)
+    spec = get_profile(profile)
+    profile = spec.name  # validates the name; 'lite/100' -> 'lite-div100' (folder names)
+    stages = "online" if recompute == "online" else "all"
+    if isinstance(recompute, str):
+        if recompute not in RECOMPUTE_CHOICES:
+            raise ValueError(f"unknown recompute {recompute!r}; valid: {list(RECOMPUTE_CHOICES)}")
+        recompute = recompute != "none"
     root = repo_root() if root is None else Path(root).resolve()
-    chosen = select(only, registry)
+    selected = select(only, registry)
+    left_out = {nb.name: reason for nb in selected
+                if (reason := spec.left_out_reason(nb.name)) is not None}
+    chosen = [nb for nb in selected if nb.name not in left_out]
     kernel = ensure_kernel()
     # one cut-off for every notebook: a run retrained by one of them is then shared by the others
-    args = dict(profile=profile, root=root, device=device, seeds=seeds, kernel=kernel,
+    args = dict(profile=profile, root=root, device=device, seeds=seeds, kernel=kernel, recompute_stages=stages,
                 recompute=time.time() if recompute is True else recompute)
     # for the kernels: progress bars are saved into the notebooks' outputs, so a few lines of them;
     # parallel kernels share the cores instead of each taking them all
@@ -284,7 +326,8 @@ def reproduce(profile: str, only: str | list[str] | None = None, jobs: int = 1, 
                     bar.set_postfix_str(nb.name)
                     bar.update()
     bar.close()
-    ordered = [results[nb.name] for nb in chosen]
+    results |= {name: NotebookResult(name, True, 0.0, left_out=reason) for name, reason in left_out.items()}
+    ordered = [results[nb.name] for nb in selected]
     index = write_index(root, profile, [nb for nb in registry], ordered)
     return SuiteResult(profile, index, ordered)
 
@@ -313,6 +356,22 @@ def table_html(md_path: Path) -> str:
     return pd.read_csv(md_path.with_suffix(".csv")).to_html(index=False)
 
 
+SOURCE_WORDS = {"trained": "trained by this execution", "repository": "loaded from the repository (results/runs)",
+                "cached": "loaded from an earlier execution (runs/)"}
+
+
+def provenance_html(runs: dict[str, list[str]]) -> str:
+    """One line per source: how many runs this notebook trained, and how many it loaded from where."""
+    items = []
+    for source in ("trained", "repository", "cached"):
+        names = runs.get(source, [])
+        if names:
+            listing = ", ".join(html.escape(n) for n in names)
+            items.append(f"<li>{len(names)} run{'s' if len(names) > 1 else ''} {SOURCE_WORDS[source]}: "
+                         f"<details><summary>which</summary>{listing}</details></li>")
+    return f'<ul class="runs">{"".join(items)}</ul>'
+
+
 def write_index(root: Path, profile: str, registry: list[Notebook], results: list[NotebookResult]) -> Path:
     """``reports/<profile>/index.html``: every notebook's status and link, every figure and table.
     Notebooks not executed this time keep their entry from the previous report."""
@@ -339,11 +398,16 @@ def write_index(root: Path, profile: str, registry: list[Notebook], results: lis
         r = current[n]
         nb = by_name.get(n)
         title = notebook_title(root, nb) if nb else n
-        status = "ok" if r.ok else "FAILED"
+        status = "left out" if r.left_out else "ok" if r.ok else "FAILED"
         link = f'<a href="{rel(r.html)}">{html.escape(n)}</a>' if r.html and Path(r.html).is_file() else html.escape(n)
-        rows.append(f'<tr class="{status.lower()}"><td>{link}</td><td>{html.escape(title)}</td>'
+        rows.append(f'<tr class="{status.lower().replace(" ", "-")}"><td>{link}</td><td>{html.escape(title)}</td>'
                     f'<td>{status}</td><td>{r.seconds:.1f} s</td></tr>')
         parts = [f'<section id="{html.escape(n)}"><h2>{link}: {html.escape(title)}</h2>']
+        if r.left_out:
+            parts.append(f'<p class="left-out">Not run at profile <code>{html.escape(profile)}</code>: '
+                         f'{html.escape(r.left_out)}.</p>')
+        if r.runs:
+            parts.append(provenance_html(r.runs))
         if r.error:
             parts.append(f'<pre class="error">{html.escape(r.error)}</pre>')
         for png in r.figures:
@@ -358,17 +422,18 @@ def write_index(root: Path, profile: str, registry: list[Notebook], results: lis
                              f'<a href="{rel(md)}">Markdown</a>)</h3>{table_html(Path(md))}</div>')
         sections.append("\n".join(parts) + "</section>")
     failed = sum(not current[n].ok for n in names)
+    skipped = sum(bool(current[n].left_out) for n in names)
     page = f"""<!doctype html>
 <html><head><meta charset="utf-8"><title>acalib report: {html.escape(profile)}</title>
 <style>
 body {{ font-family: sans-serif; max-width: 1200px; margin: 2em auto; padding: 0 1em; }}
 img {{ max-width: 100%; }} figure {{ margin: 1em 0; }}
 table {{ border-collapse: collapse; margin: .5em 0; }} td, th {{ border: 1px solid #ccc; padding: 3px 8px; }}
-tr.failed td {{ background: #fdd; }} pre.error {{ background: #fee; padding: .5em; white-space: pre-wrap; }}
+tr.failed td {{ background: #fdd; }} tr.left-out td {{ color: #777; }} pre.error {{ background: #fee; padding: .5em; white-space: pre-wrap; }}
 </style></head><body>
 <h1>acalib report, profile <code>{html.escape(profile)}</code></h1>
 <p>acalib {html.escape(__version__)}; written {datetime.now().isoformat(timespec="seconds")};
-{len(names)} notebooks, {failed} failed. Each notebook's page has its code and outputs; figures are
+{len(names)} notebooks, {failed} failed, {skipped} left out at this profile. Each notebook's page has its code and outputs; figures are
 in <code>figures/{html.escape(profile)}/</code>, tables in <code>results/tables/{html.escape(profile)}/</code>.</p>
 <table><tr><th>notebook</th><th>paper artifact</th><th>status</th><th>time</th></tr>
 {chr(10).join(rows)}

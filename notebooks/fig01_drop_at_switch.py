@@ -12,6 +12,7 @@ root = None
 device = "cpu"
 seeds = None
 recompute = False
+recompute_stages = "all"  # what recompute retrains: "all", or "online" (the offline runs are kept)
 figures_dir = None
 tables_dir = None
 level = "medium"  # the offline dataset's level (paper: hopper-medium)
@@ -26,7 +27,7 @@ from acalib.plots import plot_curves, plot_offline_online, save_figure
 from acalib.study import Study
 from acalib.tables import final_scores
 
-study = Study(profile, root, device, seeds, recompute)
+study = Study(profile, root, device, seeds, recompute, recompute_stages=recompute_stages)
 figures_dir = Path(figures_dir or study.figures_dir)
 
 # %%

@@ -13,6 +13,7 @@ root = None
 device = "cpu"
 seeds = None
 recompute = False
+recompute_stages = "all"  # what recompute retrains: "all", or "online" (the offline runs are kept)
 figures_dir = None
 tables_dir = None
 level = "medium"
@@ -27,7 +28,7 @@ from acalib.plots import plot_curves, save_figure
 from acalib.study import Study
 from acalib.tables import final_scores
 
-study = Study(profile, root, device, seeds, recompute)
+study = Study(profile, root, device, seeds, recompute, recompute_stages=recompute_stages)
 figures_dir = Path(figures_dir or study.figures_dir)
 METHODS = {"CQL": "cql", "AWAC": "awac"}
 

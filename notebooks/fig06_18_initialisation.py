@@ -12,6 +12,7 @@ root = None
 device = "cpu"
 seeds = None
 recompute = False
+recompute_stages = "all"  # what recompute retrains: "all", or "online" (the offline runs are kept)
 figures_dir = None
 tables_dir = None
 levels = ["medium"]
@@ -25,7 +26,7 @@ from acalib.plots import plot_offline_online, save_figure
 from acalib.study import Study
 from acalib.tables import ScoreTable, final_scores, save_table
 
-study = Study(profile, root, device, seeds, recompute)
+study = Study(profile, root, device, seeds, recompute, recompute_stages=recompute_stages)
 figures_dir = Path(figures_dir or study.figures_dir)
 tables_dir = Path(tables_dir or study.tables_dir)
 # panel -> {label: (offline algorithm, offline overrides, online algorithm)}
@@ -39,6 +40,10 @@ runs = {}
 for name in study.datasets(tuple(levels)):
     for panel, methods in PANELS.items():
         for label, (off_algo, overrides, on_algo) in methods.items():
+            reason = study.skip_reason(off_algo, name, **overrides) or study.skip_reason(on_algo, name)
+            if reason:
+                print(f"{label} on {name} not run at profile {study.profile.name!r}: {reason}")
+                continue
             off = study.offline(off_algo, name, **overrides)
             runs[(name, panel, label)] = off, study.online(on_algo, off)
 
@@ -49,10 +54,19 @@ fig, axes = plt.subplots(len(datasets), len(PANELS), figsize=(5.5 * len(PANELS),
 table = ScoreTable()
 for row, name in zip(axes, datasets):
     for ax, (panel, methods) in zip(row, PANELS.items()):
-        offline = {f"{label.split('→')[0]} (offline)": study.metrics(runs[(name, panel, label)][0]) for label in methods}
-        online = {label: study.metrics(runs[(name, panel, label)][1]) for label in methods}
-        plot_offline_online(ax, offline, online, f"{name}: {panel}")
+        present = [label for label in methods if (name, panel, label) in runs]
         for label in methods:
+            if label not in present:
+                table.add_missing(name, label, f"not run at {study.profile.name}")
+        if not present:
+            ax.set_title(f"{name}: {panel}")
+            ax.text(0.5, 0.5, f"not run at profile {study.profile.name}", ha="center", va="center",
+                    transform=ax.transAxes)
+            continue
+        offline = {f"{label.split('→')[0]} (offline)": study.metrics(runs[(name, panel, label)][0]) for label in present}
+        online = {label: study.metrics(runs[(name, panel, label)][1]) for label in present}
+        plot_offline_online(ax, offline, online, f"{name}: {panel}")
+        for label in present:
             off, on = runs[(name, panel, label)]
             table.add(name, label, final_scores(study.metrics(on)), offline=final_scores(study.metrics(off)))
 fig.tight_layout()

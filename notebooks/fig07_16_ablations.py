@@ -13,6 +13,7 @@ root = None
 device = "cpu"
 seeds = None
 recompute = False
+recompute_stages = "all"  # what recompute retrains: "all", or "online" (the offline runs are kept)
 figures_dir = None
 tables_dir = None
 levels = ["medium"]
@@ -23,7 +24,7 @@ from pathlib import Path
 from acalib.comparison import online_comparison
 from acalib.study import Study
 
-study = Study(profile, root, device, seeds, recompute)
+study = Study(profile, root, device, seeds, recompute, recompute_stages=recompute_stages)
 figures_dir = Path(figures_dir or study.figures_dir)
 tables_dir = Path(tables_dir or study.tables_dir)
 METHODS = {"SAC→ACA": "aca", "BC only": "aca_bc_only", "R init by Q": "aca_r_init_q"}

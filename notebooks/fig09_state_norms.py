@@ -14,6 +14,7 @@ root = None
 device = "cpu"
 seeds = None
 recompute = False
+recompute_stages = "all"  # what recompute retrains: "all", or "online" (the offline runs are kept)
 figures_dir = None
 tables_dir = None
 
@@ -24,7 +25,7 @@ from acalib.data.datasets import dataset_identity, state_norms
 from acalib.plots import panel_grid, plot_state_norms, save_figure
 from acalib.study import Study
 
-study = Study(profile, root, device, seeds, recompute)
+study = Study(profile, root, device, seeds, recompute, recompute_stages=recompute_stages)
 figures_dir = Path(figures_dir or study.figures_dir)
 tables_dir = Path(tables_dir or study.tables_dir)
 size = study.profile.dataset_size  # transitions per generated level (None: 1M, as D4RL)

@@ -11,6 +11,7 @@ root = None
 device = "cpu"
 seeds = None
 recompute = False
+recompute_stages = "all"  # what recompute retrains: "all", or "online" (the offline runs are kept)
 figures_dir = None
 tables_dir = None
 levels = None  # None: the profile's levels
@@ -24,7 +25,7 @@ from acalib.plots import plot_offline_online, save_figure
 from acalib.study import Study
 from acalib.tables import ScoreTable, final_scores, save_table
 
-study = Study(profile, root, device, seeds, recompute)
+study = Study(profile, root, device, seeds, recompute, recompute_stages=recompute_stages)
 figures_dir = Path(figures_dir or study.figures_dir)
 tables_dir = Path(tables_dir or study.tables_dir)
 burn_in = study.profile.burn_in_steps
@@ -35,6 +36,9 @@ OFFLINE_LABELS = {"sac_ml": "SAC+ML", "cql": "CQL"}
 runs = {}
 for name in study.datasets(tuple(levels) if levels else None):
     for label, algo in OFFLINE.items():
+        if reason := study.skip_reason(algo, name):
+            print(f"{label} on {name} not run at profile {study.profile.name!r}: {reason}")
+            continue
         off = study.offline(algo, name)
         runs[(name, label)] = off, {label: study.online("sac", off),
                                     f"{label}, {burn_in} burn-in steps": study.online("sac_burn_in", off,
@@ -46,6 +50,11 @@ fig, axes = plt.subplots(len(datasets), 2, figsize=(11, 3.6 * len(datasets)), sq
 table = ScoreTable()
 for row, name in zip(axes, datasets):
     for ax, (fig_no, label) in zip(row, zip((14, 15), OFFLINE)):
+        if (name, label) not in runs:
+            ax.set_title(f"Fig. {fig_no}: {name}")
+            ax.text(0.5, 0.5, f"{label} not run at profile {study.profile.name}", ha="center", va="center",
+                    transform=ax.transAxes)
+            continue
         off, online = runs[(name, label)]
         off_m = study.metrics(off)
         plot_offline_online(ax, off_m, {k: study.metrics(r) for k, r in online.items()},

@@ -13,6 +13,7 @@ root = None
 device = "cpu"
 seeds = None
 recompute = False
+recompute_stages = "all"  # what recompute retrains: "all", or "online" (the offline runs are kept)
 figures_dir = None
 tables_dir = None
 
@@ -23,7 +24,7 @@ from acalib import paper
 from acalib.study import Study
 from acalib.tables import ScoreTable, final_scores, save_table
 
-study = Study(profile, root, device, seeds, recompute)
+study = Study(profile, root, device, seeds, recompute, recompute_stages=recompute_stages)
 figures_dir = Path(figures_dir or study.figures_dir)
 tables_dir = Path(tables_dir or study.tables_dir)
 long_seeds = list(study.profile.long_seeds if seeds is None else seeds)

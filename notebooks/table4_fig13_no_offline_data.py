@@ -12,6 +12,7 @@ root = None
 device = "cpu"
 seeds = None
 recompute = False
+recompute_stages = "all"  # what recompute retrains: "all", or "online" (the offline runs are kept)
 figures_dir = None
 tables_dir = None
 levels = ["medium-replay", "medium-expert", "expert"]
@@ -24,31 +25,40 @@ from acalib.plots import panel_grid, plot_offline_online, save_figure
 from acalib.study import Study
 from acalib.tables import ScoreTable, final_scores, save_table
 
-study = Study(profile, root, device, seeds, recompute)
+study = Study(profile, root, device, seeds, recompute, recompute_stages=recompute_stages)
 figures_dir = Path(figures_dir or study.figures_dir)
 tables_dir = Path(tables_dir or study.tables_dir)
 # label -> (offline algorithm, online algorithm, with the offline data?)
 METHODS = {"SAC→ACA": ("sac_ml", "aca", True), "SAC→ACA w/o data": ("sac_ml", "aca", False),
            "SAC→SAC w/o data": ("sac_ml", "sac", False), "CQL→SAC w/o data": ("cql", "sac", False)}
+OFFLINE_LABELS = {"sac_ml": "SAC+ML", "cql": "CQL"}
 
 # %%
 runs = {}
+skipped = {}
 for name in study.datasets(tuple(levels)):
-    offline = {algo: study.offline(algo, name) for algo in {m[0] for m in METHODS.values()}}
+    offline = {algo: study.offline(algo, name) for algo in OFFLINE_LABELS
+               if not study.skip_reason(algo, name)}
+    skipped.update({(name, label): study.skip_reason(off, name) for label, (off, _, _) in METHODS.items()
+                    if off not in offline})
     runs[name] = offline, {label: study.online(on, offline[off], offline_data=with_data)
-                           for label, (off, on, with_data) in METHODS.items()}
+                           for label, (off, on, with_data) in METHODS.items() if off in offline}
+for (name, label), reason in skipped.items():
+    print(f"{label} on {name} not run at profile {study.profile.name!r}: {reason}")
 
 # %%
 fig, axes = panel_grid(len(runs), cols=3, size=(5.5, 3.6))
 table = ScoreTable()
 for ax, (name, (offline, online)) in zip(axes, runs.items()):
     env, level = name.split("-", 1)
-    plot_offline_online(ax, {"SAC+ML (offline)": study.metrics(offline["sac_ml"]),
-                             "CQL (offline)": study.metrics(offline["cql"])},
+    plot_offline_online(ax, {f"{OFFLINE_LABELS[algo]} (offline)": study.metrics(run) for algo, run in offline.items()},
                         {label: study.metrics(r) for label, r in online.items()}, name)
-    for label, run in online.items():
-        table.add(name, label, final_scores(study.metrics(run)),
-                  offline=final_scores(study.metrics(offline[METHODS[label][0]])))
+    for label in METHODS:
+        if label in online:
+            table.add(name, label, final_scores(study.metrics(online[label])),
+                      offline=final_scores(study.metrics(offline[METHODS[label][0]])))
+        else:
+            table.add_missing(name, label, f"not run at {study.profile.name}")
     ref = paper.TABLE4.get((env, level), {})
     table.add_paper(name, "SAC→ACA (paper)", *ref.get("with", (None, None)))
     table.add_paper(name, "SAC→ACA w/o data (paper)", *ref.get("without", (None, None)))

@@ -12,6 +12,7 @@ root = None
 device = "cpu"
 seeds = None
 recompute = False
+recompute_stages = "all"  # what recompute retrains: "all", or "online" (the offline runs are kept)
 figures_dir = None
 tables_dir = None
 
@@ -22,7 +23,7 @@ from acalib import paper
 from acalib.study import Study
 from acalib.tables import ScoreTable, final_scores, save_table
 
-study = Study(profile, root, device, seeds, recompute)
+study = Study(profile, root, device, seeds, recompute, recompute_stages=recompute_stages)
 figures_dir = Path(figures_dir or study.figures_dir)
 tables_dir = Path(tables_dir or study.tables_dir)
 
@@ -32,6 +33,10 @@ table = ScoreTable()
 for name in study.datasets():
     env, level = name.split("-", 1)
     for algo in ("td3_bc", "sac_ml"):
+        if reason := study.skip_reason(algo, name):
+            print(f"{algo} on {name} not run at profile {study.profile.name!r}: {reason}")
+            table.add_missing(name, paper.TABLE6_METHODS[algo], f"not run at {study.profile.name}")
+            continue
         runs[f"{name}/{algo}"] = run = study.offline(algo, name)
         table.add(name, paper.TABLE6_METHODS[algo], final_scores(study.metrics(run)))
     reported = paper.TABLE6.get((env, level), {})

@@ -19,13 +19,13 @@ def test_a_scaled_profile_keeps_the_grid_and_divides_steps():
     assert (small.eval_interval, small.actor_only_eval_interval) == (50, 50)
     assert small.checkpoint_interval == lite.checkpoint_interval and small.dataset_size == 10_000
     assert get_profile("paper/1000").eval_interval == 50 and get_profile("paper/1000").offline_steps == 500
-    assert get_profile("tiny/1").actor_only_eval_interval == 50  # never longer than the profile's own
+    assert get_profile("tiny/1").actor_only_eval_interval == 25  # never longer than the profile's own
     assert scale_of(small) == ("lite", 100) and scale_of(lite) == ("lite", 1)
 
 
 @pytest.mark.parametrize("name", ["lite/0", "nope/10", "lite/x", "lite/"])
 def test_bad_profile_names_list_the_valid_ones(name):
-    with pytest.raises(ValueError, match=r"unknown profile .*valid: \['tiny', 'smoke', 'lite', 'paper'\]"):
+    with pytest.raises(ValueError, match=r"unknown profile .*valid: \['tiny', 'smoke', 'claims', 'lite', 'paper'\]"):
         get_profile(name)
     with pytest.raises(ValueError, match="positive integer, got 0"):
         scaled(get_profile("lite"), 0)
@@ -55,7 +55,7 @@ def test_run_costs_extrapolate_updates_and_evaluations(tmp_path, capsys):
     frame = cost.run_costs(tmp_path, "lite/100").set_index(["dataset", "algo"])
     off, on = frame.loc[("hopper-random", "sac_ml")], frame.loc[("hopper-random", "aca")]
     assert off["steps"] == 10_000 and off["train_s"] == pytest.approx((10.0 - 4.0) * 100)
-    assert off["checkpoint_s"] == pytest.approx(0.5)  # lite saves every 10k steps: once
+    assert off["checkpoint_s"] == pytest.approx(2 * 0.5)  # lite saves at every evaluation (5k): twice
     assert off["eval_s"] == pytest.approx(4.0 / 3 * (10_000 // 5_000 + 1))  # lite evaluates every 5k steps
     per_update = (6.0 - 1.0) / 20
     assert on["steps"] == 5_000 and on["train_s"] == pytest.approx(per_update * (5_000 - 30))
@@ -100,9 +100,9 @@ def test_a_method_without_updates_borrows_its_cost_from_a_finer_pass(tmp_path):
 
 
 def test_each_checkpoint_of_the_full_run_costs_the_scaled_runs_final_save(tmp_path):
-    # 250 steps at lite/100: 25k at lite, which saves at 10k, 20k and the end; the final save took 0.5 s
+    # 250 steps at lite/100: 25k at lite, which saves at every evaluation (5k, ..., 25k); the final save took 0.5 s
     fake_run(tmp_path, "hopper-random", "td3_bc-gggg", "offline", 250, [0, 1, 2],
              [(0, 0, 1.0, 1.0), (250, 250, 6.0, 2.0)])
     row = cost.run_costs(tmp_path, "lite/100").iloc[0]
-    assert row["checkpoint_s"] == pytest.approx(3 * 0.5) and row["train_s"] == pytest.approx((6.0 - 2.0) * 100)
-    assert row["total_s"] == pytest.approx(400 + 2.0 / 2 * (25_000 // 5_000 + 1) + 1.5)
+    assert row["checkpoint_s"] == pytest.approx(5 * 0.5) and row["train_s"] == pytest.approx((6.0 - 2.0) * 100)
+    assert row["total_s"] == pytest.approx(400 + 2.0 / 2 * (25_000 // 5_000 + 1) + 2.5)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import re
 from dataclasses import dataclass, replace
+from typing import ClassVar
 
 import torch
 from torch import Tensor
@@ -24,6 +25,9 @@ from .sac import SAC, SACConfig
 @dataclass(frozen=True)
 class ACAConfig(SACConfig):
     """ACA online hyperparameters; defaults are the medium group (paper Tables 9-11)."""
+
+    CHOICES: ClassVar[dict] = {**SACConfig.CHOICES, "k_schedule": A.K_SCHEDULES,
+                               "critic_update": ("aligned", "sac"), "r_init": ("baseline", "offline_q")}
 
     beta: float = 7.0  # beta-clipping width, in sigmas of pi0
     n_trajs: int = 0  # N: top-N offline episodes seeded into the online buffer

@@ -14,22 +14,23 @@ from __future__ import annotations
 
 import copy
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import torch
 from torch import Tensor, nn
 
 from .. import seeding
+from ..config import Config
 from ..data.balanced_replay import BalancedReplayBuffer, BRBatch
 from ..losses import br as B
 from ..losses import sac as L
 from ..nets import BatchedMLP, QEnsemble, SquashedGaussianPolicy, polyak_update
 from .ensemble import EnsembleSize, member_seeds
-from .sac import Agent, SACConfig
+from .sac import Agent
 
 
 @dataclass(frozen=True)
-class BRConfig:
+class BRConfig(Config):
     """BR online hyperparameters: the ACA paper's Tables 9 and 11 (CQL->BR), else the official code.
 
     The ensemble size is the offline ensemble's (``EnsembleSize``); the offline buffer is the whole
@@ -60,6 +61,7 @@ class BRConfig:
     adam_eps: float = 1e-8
 
     def __post_init__(self):
+        super().__post_init__()
         if not 0.0 < self.init_online_fraction < 1.0:
             raise ValueError(f"init_online_fraction must lie in (0, 1), got {self.init_online_fraction}")
         if self.priority_temperature <= 0:
@@ -69,11 +71,6 @@ class BRConfig:
         lo, hi = self.priority_clip
         if not 0 < lo <= hi:
             raise ValueError(f"priority_clip must be (low, high) with 0 < low <= high, got {self.priority_clip}")
-
-    from_dict = classmethod(SACConfig.from_dict.__func__)  # unknown keys refused, lists -> tuples
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 class MomentMatchedPolicy(nn.Module):

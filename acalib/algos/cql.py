@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import ClassVar
 
 import torch
 from torch import Tensor, nn
@@ -25,6 +26,8 @@ from .sac_ml import baseline_step, make_baseline
 @dataclass(frozen=True)
 class CQLConfig(SACConfig):
     """CQL hyperparameters; paper Tables 9 and 11 (d3rlpy 1.1 defaults otherwise)."""
+
+    CHOICES: ClassVar[dict] = {**SACConfig.CHOICES, "z_target": L.Z_TARGETS}
 
     actor_lr: float = 1e-4
     temp_lr: float = 1e-4

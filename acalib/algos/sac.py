@@ -7,20 +7,24 @@ Polyak update of the target critics.
 from __future__ import annotations
 
 import copy
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
+from typing import ClassVar
 
 import torch
 from torch import Tensor, nn
 
 from .. import seeding
+from ..config import Config
 from ..data.buffers import Batch
 from ..losses import sac as L
 from ..nets import QEnsemble, clip_grad_norm_per_run, make_policy, polyak_update
 
 
 @dataclass(frozen=True)
-class SACConfig:
+class SACConfig(Config):
     """SAC hyperparameters; defaults are the paper's Table 11 (= d3rlpy 1.1 / the ACA code)."""
+
+    CHOICES: ClassVar[dict] = {"policy": ("squashed", "gaussian"), "temperature_form": L.TEMPERATURE_FORMS}
 
     hidden: tuple[int, ...] = (256, 256)
     actor_lr: float = 3e-4
@@ -39,17 +43,6 @@ class SACConfig:
     adam_betas: tuple[float, float] = (0.9, 0.999)
     adam_eps: float = 1e-8
     burn_in_steps: int = 0  # critic-only updates before actor and temperature move (paper App. C.5)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "SACConfig":
-        names = {f.name for f in fields(cls)}
-        unknown = sorted(set(d) - names)
-        if unknown:
-            raise ValueError(f"unknown {cls.__name__} fields {unknown}; valid: {sorted(names)}")
-        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in d.items()})
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 class Agent(nn.Module):
@@ -210,8 +203,10 @@ class Agent(nn.Module):
     def load_state(self, state: dict) -> None:
         check_compatible(state, self.name, self.obs_dim, self.act_dim, self.seeds)
         self.load_state_dict(state["weights"])
+        dropped = state.get("dropped_optimizers", ())  # a transfer checkpoint (train.checkpoint.transfer_state)
         for k in self.optimizers:
-            self.load_optimizer_state(k, state["optimizers"][k])
+            if k not in dropped:
+                self.load_optimizer_state(k, state["optimizers"][k])
         for g, s in zip(self.noise_generators, state["generators"]["noise"]):
             g.set_state(s.cpu())  # generator states are CPU byte tensors, whatever map_location did
         for g, s in zip(self.data_generators, state["generators"]["data"]):

@@ -8,6 +8,7 @@ change in between, so the expectations are the same).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import torch
 from torch import Tensor
@@ -22,6 +23,8 @@ from .sac import SAC, SACConfig
 @dataclass(frozen=True)
 class SACMLConfig(SACConfig):
     """SAC+ML hyperparameters (paper Tables 9 and 11; official configs/offline)."""
+
+    CHOICES: ClassVar[dict] = {**SACConfig.CHOICES, "z_target": L.Z_TARGETS}
 
     w: float = 30.0  # lambda = w / mean|min Q|
     z_lr: float = 3e-4

@@ -32,7 +32,7 @@ def read_d4rl_hdf5(path: str | Path) -> Transitions:
     except OSError as e:
         raise ValueError(f"D4RL file {path} is not a readable HDF5 file: {e}") from None
     n = len(arr["observations"])
-    bad = {k: len(v) for k, v in arr.items() if len(v) != n}
+    bad = {k: len(v) for k, v in {**arr, "next_observations": next_obs}.items() if v is not None and len(v) != n}
     if bad:
         raise ValueError(f"D4RL file {path}: lengths differ from observations ({n}): {bad}")
     terminals, timeouts = arr["terminals"].astype(bool), arr["timeouts"].astype(bool)

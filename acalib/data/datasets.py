@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,10 +38,12 @@ class Dataset:
     ref_min: float
     ref_max: float
     source: str  # 'd4rl:<path>', 'minari:<id>'
+    checksum: str | None = None  # SHA-256 of a foreign dataset's file(s), recorded in its runs' configs
 
     def describe(self) -> dict:
-        return {"name": self.name, "env": self.env, "level": self.level, "source": self.source,
-                "size": len(self.transitions), "ref_min_score": self.ref_min, "ref_max_score": self.ref_max}
+        out = {"name": self.name, "env": self.env, "level": self.level, "source": self.source,
+               "size": len(self.transitions), "ref_min_score": self.ref_min, "ref_max_score": self.ref_max}
+        return out | ({"sha256": self.checksum} if self.checksum else {})
 
 
 def parse_name(name: str) -> tuple[str, str]:
@@ -76,8 +79,9 @@ def load_dataset(name: str, d4rl_dir: str | None = None, size: int | None = None
     if "/" in name and not name.startswith("acalib/"):
         data, meta = minari_io.read(name)
         env = name.split("/")[1] if name.count("/") >= 2 else name
+        digest = ",".join(f"{k}:{v}" for k, v in minari_io.data_checksums(minari_io.dataset_path(name)).items())
         return Dataset(name, env, name.rsplit("/", 1)[-1], data, float(meta.get("ref_min_score", np.nan)),
-                       float(meta.get("ref_max_score", np.nan)), f"minari:{name}")
+                       float(meta.get("ref_max_score", np.nan)), f"minari:{name}", digest)
     env, level = parse_name(name.removeprefix("acalib/").replace("/", "-"))
     d4rl_dir = d4rl_dir or os.environ.get("D4RL_DATASET_DIR")
     if d4rl_dir:
@@ -86,7 +90,8 @@ def load_dataset(name: str, d4rl_dir: str | None = None, size: int | None = None
         if not path.is_file():
             raise FileNotFoundError(f"D4RL directory {d4rl_dir} has no file {path.name}")
         lo, hi = D4RL_REF_SCORES[env]
-        return Dataset(f"{env}-{level}", env, level, read_d4rl_hdf5(path), lo, hi, f"d4rl:{path}")
+        return Dataset(f"{env}-{level}", env, level, read_d4rl_hdf5(path), lo, hi, f"d4rl:{path}",
+                       minari_io.file_sha256(path))
     dataset_id = generated_id(env, level, size)
     if rebuild_outdated or not minari_io.exists(dataset_id):
         build_dataset(env, level, size=size)  # returns at once when built and current
@@ -99,10 +104,11 @@ def load_dataset(name: str, d4rl_dir: str | None = None, size: int | None = None
                    f"minari:{dataset_id}")
 
 
-def dataset_identity(name: str, d4rl_dir: str | None = None, size: int | None = None) -> dict:
+def dataset_identity(name: str, d4rl_dir: str | None = None, size: int | None = None, build: bool = True) -> dict:
     """What ``load_dataset(name, d4rl_dir, size)`` resolves to, without reading its transitions: the
     source, reference scores and generator description (a generated dataset is built first if missing,
-    or built again if ``outdated``).
+    or built again if ``outdated``; with ``build=False`` a generated level that is not built here is
+    described from its zoo and reference scores instead, as its build would write it).
     Run caches key on it: a dataset rebuilt differently (e.g. scored by its zoo once that exists)
     trains new runs instead of clashing with the old ones."""
     if "/" in name and not name.startswith("acalib/"):
@@ -114,6 +120,13 @@ def dataset_identity(name: str, d4rl_dir: str | None = None, size: int | None = 
             lo, hi = D4RL_REF_SCORES[env]
             return {"source": f"d4rl:{Path(d4rl_dir) / f'{env}-{level}-v2.hdf5'}", "ref_min_score": lo,
                     "ref_max_score": hi}
+        dataset_id = generated_id(env, level, size)
+        if not build and (not minari_io.exists(dataset_id) or outdated(dataset_id, env)):
+            lo, hi, ref_source = reference_scores(env, compute=False)
+            n = size or default_size(env, level)
+            return {"source": f"minari:{dataset_id}", "ref_min_score": lo, "ref_max_score": hi, "total_steps": n,
+                    "algorithm_name": GENERATOR_ALGORITHM,
+                    "description": generated_description(env, level, n, 0, ref_source)}
         dataset_id = build_dataset(env, level, size=size)
     meta = json.loads((minari_io.dataset_path(dataset_id) / "data" / "metadata.json").read_text())
     return {"source": f"minari:{dataset_id}", **{k: meta.get(k) for k in (
@@ -179,10 +192,11 @@ def default_size(env: str, level: str) -> int:
     return 2 * DEFAULT_SIZE if level == "medium-expert" else DEFAULT_SIZE
 
 
-def reference_scores(env: str, episodes: int = 100) -> tuple[float, float, str]:
+def reference_scores(env: str, episodes: int = 100, compute: bool = True) -> tuple[float, float, str]:
     """(ref_min, ref_max, source): the random policy's and the zoo expert's mean return over
     ``episodes`` episodes (random: stochastic actions; expert: the deterministic tanh(mu)),
-    cached in ``zoo/<env>/reference_scores.json``; D4RL's where this environment has no zoo yet."""
+    cached in ``zoo/<env>/reference_scores.json``; D4RL's where this environment has no zoo yet.
+    ``compute=False``: a zoo without the cached scores raises instead of computing them."""
     from .zoo import load_zoo_policy, zoo_metadata
     try:
         meta = zoo_metadata(env)
@@ -193,6 +207,8 @@ def reference_scores(env: str, episodes: int = 100) -> tuple[float, float, str]:
     if cache.is_file():
         c = json.loads(cache.read_text())
         return c["ref_min_score"], c["ref_max_score"], c["source"]
+    if not compute:
+        raise FileNotFoundError(f"{cache} is missing: build a level of {env!r} once to compute its reference scores")
     lo = float(np.mean(episode_returns(env, random_policy(env, 0), episodes)))
     expert = load_zoo_policy(env, meta["expert_step"])
     hi = float(np.mean(episode_returns(env, lambda o: torch.tanh(expert.distribution(
@@ -216,26 +232,47 @@ def episode_returns(env: str, policy, episodes: int, n_envs: int = 10, seed: int
     return returns[:episodes]
 
 
-def level_transitions(env: str, level: str, size: int, seed: int, n_envs: int) -> tuple[Transitions, str]:
-    """Roll out the level's behaviour policies; returns the transitions and a description."""
+def level_plan(env: str, level: str, size: int) -> tuple[list[tuple[int, int]], str]:
+    """The zoo levels' (zoo step, transitions) rollouts and the level's description (what
+    ``level_transitions`` rolls out, known without rolling out)."""
     if level == "random":
-        return rollout(env, random_policy(env, seed), size, n_envs, seed), "a randomly initialised policy"
+        return [], "a randomly initialised policy"
     if level == "medium-expert":
-        half = size // 2
-        parts = [load_dataset(f"{env}-{lv}", size=n).transitions for lv, n in (("medium", half),
-                                                                              ("expert", size - half))]
-        return Transitions.concatenate(parts), "the medium and expert levels concatenated"
-    from .zoo import as_action_fn, level_policies, load_zoo_policy
+        return [], "the medium and expert levels concatenated"
+    from .zoo import level_policies
     plan = level_policies(env, level)
     counts = [int(round(share * size)) for _, share in plan]
     counts[-1] = size - sum(counts[:-1])
-    parts = [rollout(env, as_action_fn(load_zoo_policy(env, step), seed + i), n, n_envs, seed + i)
-             for i, ((step, _), n) in enumerate(zip(plan, counts)) if n > 0]
     steps = [step for step, _ in plan]
     what = (f"zoo checkpoint {steps[0]} (stochastic actions)" if len(steps) == 1 else
             f"zoo checkpoints {steps} (stochastic actions, {counts[0]} transitions each): a reconstruction "
             f"of the replay buffer up to the medium checkpoint")
+    return list(zip(steps, counts)), what
+
+
+def level_transitions(env: str, level: str, size: int, seed: int, n_envs: int) -> tuple[Transitions, str]:
+    """Roll out the level's behaviour policies; returns the transitions and a description."""
+    plan, what = level_plan(env, level, size)
+    if level == "random":
+        return rollout(env, random_policy(env, seed), size, n_envs, seed), what
+    if level == "medium-expert":
+        half = size // 2
+        parts = [load_dataset(f"{env}-{lv}", size=n).transitions for lv, n in (("medium", half),
+                                                                              ("expert", size - half))]
+        return Transitions.concatenate(parts), what
+    from .zoo import as_action_fn, load_zoo_policy
+    parts = [rollout(env, as_action_fn(load_zoo_policy(env, step), seed + i), n, n_envs, seed + i)
+             for i, (step, n) in enumerate(plan) if n > 0]
     return Transitions.concatenate(parts), what
+
+
+GENERATOR_ALGORITHM = f"acalib dataset factory v{GENERATOR_VERSION}"
+
+
+def generated_description(env: str, level: str, size: int, seed: int, ref_source: str) -> str:
+    """The description a generated level's metadata carries (part of every run's dataset identity)."""
+    return (f"{level} level of {env_id(env)}: {size} transitions from {level_plan(env, level, size)[1]}; "
+            f"seed {seed}; reference scores: {ref_source}")
 
 
 def outdated(dataset_id: str, env: str) -> bool:
@@ -266,15 +303,14 @@ def build_dataset(env: str, level: str, size: int | None = None, seed: int = 0, 
     with file_lock(minari_io.datasets_root() / ".locks" / f"{dataset_id.replace('/', '_')}.lock"):
         if minari_io.exists(dataset_id) and not outdated(dataset_id, env):  # built while we waited
             return dataset_id
+        minari_io.clean_interrupted(dataset_id)
         size = size or default_size(env, level)
         data, what = level_transitions(env, level, size, seed, n_envs)
         lo, hi, ref_source = reference_scores(env)
         if minari_io.exists(dataset_id):  # outdated: replaced only once its successor is ready
             minari_io.remove(dataset_id)
-        minari_io.write(dataset_id, data, env_id(env), lo, hi,
-                        algorithm=f"acalib dataset factory v{GENERATOR_VERSION}",
-                        description=f"{level} level of {env_id(env)}: {len(data)} transitions from {what}; "
-                                    f"seed {seed}; reference scores: {ref_source}")
+        minari_io.write(dataset_id, data, env_id(env), lo, hi, algorithm=GENERATOR_ALGORITHM,
+                        description=generated_description(env, level, len(data), seed, ref_source))
     return dataset_id
 
 
@@ -294,14 +330,61 @@ def list_datasets() -> list[dict]:
     return rows
 
 
+_GENERATED_ID = re.compile(r"^acalib/(?P<env>[a-z0-9]+)/(?P<level>[a-z-]+?)(?:-(?P<size>\d+))?-v0$")
+
+
+def dataset_info(name: str, d4rl_dir: str | None = None) -> dict:
+    """What ``name`` resolves to and its metadata, read without building or loading anything. ``name``
+    is a dataset name ('hopper-random'), a generated id ('acalib/hopper/random-20000-v0', as built with
+    ``--size``) or a Minari id. A generated level that is not built here raises FileNotFoundError
+    saying how to build it."""
+    match = _GENERATED_ID.match(name)
+    if match:
+        env, level = parse_name(f"{match['env']}-{match['level']}")
+        size = int(match["size"]) if match["size"] else None
+        dataset_id = name
+    elif "/" in name:
+        dataset_id, env, level, size = name, None, None, None
+    else:
+        env, level = parse_name(name)
+        size = None
+        d4rl_dir = d4rl_dir or os.environ.get("D4RL_DATASET_DIR")
+        if d4rl_dir:
+            path = Path(d4rl_dir) / f"{env}-{level}-v2.hdf5"
+            if not path.is_file():
+                raise FileNotFoundError(f"D4RL directory {d4rl_dir} has no file {path.name}")
+            lo, hi = D4RL_REF_SCORES[env]
+            return {"name": f"{env}-{level}", "source": f"d4rl:{path}", "bytes": path.stat().st_size,
+                    "ref_min_score": lo, "ref_max_score": hi}
+        dataset_id = generated_id(env, level)
+    if not minari_io.exists(dataset_id):
+        if env is None:
+            raise FileNotFoundError(f"no local Minari dataset {dataset_id!r} under {minari_io.datasets_root()}")
+        how = f"acalib datasets build {env}-{level}" + (f" --size {size}" if size else "")
+        raise FileNotFoundError(f"{dataset_id} is not built here (under {minari_io.datasets_root()}); build it with "
+                                f"`{how}`")
+    meta = json.loads((minari_io.dataset_path(dataset_id) / "data" / "metadata.json").read_text())
+    out = {"name": f"{env}-{level}" if env else dataset_id, "source": f"minari:{dataset_id}",
+           **{k: meta.get(k) for k in ("total_steps", "total_episodes", "ref_min_score", "ref_max_score",
+                                       "algorithm_name", "description")}}
+    if env is not None and dataset_id.startswith("acalib/"):
+        out["outdated"] = outdated(dataset_id, env)
+    return out
+
+
 def reload_dataset(described: dict) -> Dataset:
     """The dataset a run used, from the ``describe()`` record in its config."""
     source = described["source"]
     if source.startswith("d4rl:"):
-        return load_dataset(described["name"], d4rl_dir=str(Path(source[5:]).parent))
-    if source.startswith("minari:acalib/"):  # as it was, even if outdated since (the run's scores stay)
+        ds = load_dataset(described["name"], d4rl_dir=str(Path(source[5:]).parent))
+    elif source.startswith("minari:acalib/"):  # as it was, even if outdated since (the run's scores stay)
         return load_dataset(described["name"], size=described["size"], rebuild_outdated=False)
-    return load_dataset(source.removeprefix("minari:"))
+    else:
+        ds = load_dataset(source.removeprefix("minari:"))
+    if described.get("sha256") and ds.checksum != described["sha256"]:
+        raise ValueError(f"dataset {source} changed since the run that used it (SHA-256 {described['sha256']} then, "
+                         f"{ds.checksum} now); restore the file, or train that run again on the new data")
+    return ds
 
 
 def state_norms(names: list[str], d4rl_dir: str | None = None, size: int | None = None) -> dict[str, np.ndarray]:

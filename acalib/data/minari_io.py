@@ -1,6 +1,14 @@
-"""Minari storage for ``Transitions``: write atomically, read back without any download."""
+"""Minari storage for ``Transitions``: write atomically, read back without any download.
+
+A dataset acalib generates carries ``acalib_checksums.json`` (the SHA-256 of each of its data files,
+written with it); ``read`` verifies it, so a file damaged on disk is refused with its name. A foreign
+dataset (a user's Minari dataset) has no such file: its runs record its checksum (``file_sha256``) in
+their config at first use instead, and a changed file is refused when they resume.
+"""
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
 import tempfile
@@ -22,9 +30,57 @@ def dataset_path(dataset_id: str) -> Path:
     return datasets_root() / dataset_id
 
 
+CHECKSUMS = "acalib_checksums.json"
+
+
+def file_sha256(path: str | Path, chunk: int = 1 << 22) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def data_checksums(dataset_dir: Path) -> dict[str, str]:
+    """SHA-256 of every file under ``<dataset_dir>/data``, by name."""
+    return {p.name: file_sha256(p) for p in sorted((dataset_dir / "data").iterdir()) if p.is_file()}
+
+
+def verify(dataset_id: str) -> None:
+    """Check a generated dataset's files against the checksums written with it (a dataset built before
+    acalib wrote them gets them recorded now). A mismatch is an error naming the file."""
+    path = dataset_path(dataset_id)
+    record = path / CHECKSUMS
+    if not record.is_file():
+        if dataset_id.startswith("acalib/"):
+            tmp = record.with_name(f".{CHECKSUMS}.tmp")
+            tmp.write_text(json.dumps(data_checksums(path), indent=2))
+            os.replace(tmp, record)
+        return
+    try:
+        expected = json.loads(record.read_text())
+    except (ValueError, UnicodeDecodeError):
+        raise ValueError(f"{record} is damaged (not JSON); delete {path} and build the dataset again "
+                         f"(`acalib datasets build ...`)") from None
+    for name, digest in expected.items():
+        file = path / "data" / name
+        if not file.is_file() or file_sha256(file) != digest:
+            raise ValueError(f"{file} is damaged or changed since it was built (SHA-256 mismatch); delete {path} "
+                             f"and build the dataset again (`acalib datasets build ...`)")
+
+
 def exists(dataset_id: str) -> bool:
     """A dataset counts as present only once its metadata file is in place (written last)."""
     return (dataset_path(dataset_id) / "data" / "metadata.json").is_file()
+
+
+def clean_interrupted(dataset_id: str) -> list[Path]:
+    """Remove what an interrupted build of ``dataset_id`` left behind (its ``.building-*`` folders).
+    Called under the dataset's build lock, so no live build of it is touched."""
+    stale = sorted(datasets_root().glob(f".building-{dataset_id.replace('/', '_')}-*"))
+    for path in stale:
+        shutil.rmtree(path, ignore_errors=True)
+    return stale
 
 
 def remove(dataset_id: str) -> None:
@@ -61,7 +117,7 @@ def write(dataset_id: str, data: Transitions, env_id: str, ref_min: float, ref_m
         raise FileExistsError(f"Minari dataset {dataset_id!r} already exists at {final}")
     root = datasets_root()
     root.mkdir(parents=True, exist_ok=True)
-    tmp_root = Path(tempfile.mkdtemp(prefix=".building-", dir=root))
+    tmp_root = Path(tempfile.mkdtemp(prefix=f".building-{dataset_id.replace('/', '_')}-", dir=root))
     old = os.environ.get("MINARI_DATASETS_PATH")
     try:
         os.environ["MINARI_DATASETS_PATH"] = str(tmp_root)
@@ -75,8 +131,10 @@ def write(dataset_id: str, data: Transitions, env_id: str, ref_min: float, ref_m
                 dataset_id, buffers, env=env_id, algorithm_name=algorithm, author="acalib",
                 author_email="acalib@localhost", code_permalink="acalib", description=description,
                 ref_min_score=float(ref_min), ref_max_score=float(ref_max), data_format="hdf5")
+        built = tmp_root / dataset_id
+        (built / CHECKSUMS).write_text(json.dumps(data_checksums(built), indent=2))
         final.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(tmp_root / dataset_id, final)
+        os.replace(built, final)
         ns = dataset_id.split("/")[0]
         ns_meta = tmp_root / ns / "namespace_metadata.json"
         if ns_meta.exists() and not (root / ns / "namespace_metadata.json").exists():
@@ -96,6 +154,18 @@ def read(dataset_id: str) -> tuple[Transitions, dict]:
     if not exists(dataset_id):
         raise FileNotFoundError(f"no local Minari dataset {dataset_id!r} under {datasets_root()} "
                                 f"(set MINARI_DATASETS_PATH, or build it with `acalib datasets build`)")
+    verify(dataset_id)
+    try:
+        return _read(minari, dataset_id)
+    except (OSError, KeyError, ValueError, TypeError, IndexError, UnicodeDecodeError) as e:
+        if isinstance(e, ValueError) and str(e).startswith("Minari dataset"):
+            raise
+        raise ValueError(f"Minari dataset {dataset_id!r} at {dataset_path(dataset_id)} cannot be read "
+                         f"({type(e).__name__}: {e}); it is damaged: delete it (and build it again if acalib "
+                         f"generated it)") from None
+
+
+def _read(minari, dataset_id: str) -> tuple[Transitions, dict]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ds = minari.load_dataset(dataset_id, download=False)

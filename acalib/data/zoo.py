@@ -106,11 +106,11 @@ def export_zoo(run_path: str | Path, env: str, zoo_dir: str | Path | None = None
     hidden = tuple(cfg["hyperparameters"]["hidden"])
     for step in keep:
         if step == 0 and 0 not in policies:  # the untrained policy: rebuilt from the run's seed
-            obs_dim, act_dim = _dims(load_checkpoint(policies[expert_step])["actor"])
+            obs_dim, act_dim = _dims(load_checkpoint(policies[expert_step], legacy_ok=True)["actor"])
             actor = SquashedGaussianPolicy(obs_dim, act_dim, hidden, seeding.generators(cfg["seeds"], "init"))
             state = {"actor": actor.state_dict(), "step": 0}
         else:
-            state = load_checkpoint(policies[step])
+            state = load_checkpoint(policies[step], legacy_ok=True)
         save_checkpoint(tmp / "policies" / f"step_{step:07d}.pt", {"actor": state["actor"], "step": step})
     done = run.summary()
     meta = {
@@ -154,7 +154,7 @@ def zoo_metadata(env: str, zoo_dir: str | Path | None = None) -> dict:
 def load_zoo_policy(env: str, step: int, zoo_dir: str | Path | None = None) -> SquashedGaussianPolicy:
     meta = zoo_metadata(env, zoo_dir)
     path = Path(zoo_dir or zoo_root()) / env / "policies" / f"step_{step:07d}.pt"
-    state = load_checkpoint(path)["actor"]
+    state = load_checkpoint(path, legacy_ok=True)["actor"]
     obs_dim, act_dim = _dims(state)
     policy = SquashedGaussianPolicy(obs_dim, act_dim, tuple(meta["hidden"]), seeding.generators([0], "init"))
     policy.load_state_dict(state)

@@ -1,31 +1,79 @@
-"""Checkpoints: written to a temporary file and renamed, loaded with ``weights_only=True``."""
+"""Checkpoints: written to a temporary file and renamed, loaded with ``weights_only=True``.
+
+Every checkpoint ends with ``SHA256_MAGIC`` and the SHA-256 of the bytes before it; ``load_checkpoint``
+verifies it, so a file damaged on disk (zeroed or overwritten blocks, cut short) is refused with its
+name instead of being trained on. A checkpoint may be stored xz-compressed (``*.pt.xz``: the committed starting points of the claims
+profile); ``load_checkpoint`` reads both. ``transfer_state`` trims a finished offline run's state to
+what the runs starting from it read (the optimiser states that only offline training uses go).
+"""
 from __future__ import annotations
 
-import os
-import tempfile
+import hashlib
+import io
+import lzma
 from pathlib import Path
 
 import torch
 
+SHA256_MAGIC = b"\nacalib-sha256:"
+TRAILER_BYTES = len(SHA256_MAGIC) + 64
+OFFLINE_ONLY_OPTIMIZERS = ("baseline",)  # Z(s)'s Adam: Z is never trained online (R <- Z copies its weights)
+
 
 def save_checkpoint(path: str | Path, state: dict) -> None:
+    """``state`` to ``path`` with its SHA-256 trailer, via a temporary file and a rename (xz-compressed
+    when ``path`` ends in .xz). An error leaves the previous file as it was."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
-        torch.save(state, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    buffer = io.BytesIO()
+    torch.save(state, buffer)
+    payload = buffer.getvalue()
+    payload += SHA256_MAGIC + hashlib.sha256(payload).hexdigest().encode()
+    from ..runs import atomic_file
+
+    with atomic_file(path, "wb") as f:
+        f.write(lzma.compress(payload, preset=6) if path.suffix == ".xz" else payload)
 
 
-def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> dict:
+def verified_payload(path: Path, raw: bytes, legacy_ok: bool = False) -> bytes:
+    """The torch bytes of a checkpoint file's contents, after checking its SHA-256 trailer."""
+    if raw[-TRAILER_BYTES:-64] != SHA256_MAGIC:
+        if legacy_ok:  # the zoo's policies (in git, which checks them) were written before the trailer
+            return raw
+        raise ValueError(f"checkpoint {path} has no integrity checksum (cut short, damaged, or not written by "
+                         f"this acalib); it cannot be trusted: delete it (a run then restarts from an earlier "
+                         f"checkpoint or from scratch)")
+    payload, digest = raw[:-TRAILER_BYTES], raw[-64:].decode(errors="replace")
+    if hashlib.sha256(payload).hexdigest() != digest:
+        raise ValueError(f"checkpoint {path} is damaged (its SHA-256 does not match the one written with it); "
+                         f"delete the run directory to train the run again")
+    return payload
+
+
+def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu", legacy_ok: bool = False) -> dict:
+    """A checkpoint written by ``save_checkpoint``, verified and loaded with ``weights_only=True``.
+    ``legacy_ok``: also accept a file without the checksum trailer (the zoo's policies)."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"checkpoint {path} does not exist")
     try:
-        return torch.load(path, map_location=map_location, weights_only=True)
-    except Exception as e:  # truncated or foreign files
+        raw = path.read_bytes()
+        if path.suffix == ".xz":
+            raw = lzma.decompress(raw)
+    except (OSError, lzma.LZMAError) as e:
         raise ValueError(f"checkpoint {path} cannot be read: {e}") from None
+    payload = verified_payload(path, raw, legacy_ok)
+    try:
+        return torch.load(io.BytesIO(payload), map_location=map_location, weights_only=True)
+    except Exception as e:  # foreign files, or pickled objects weights_only refuses
+        raise ValueError(f"checkpoint {path} cannot be read: {e}") from None
+
+
+def transfer_state(state: dict) -> dict:
+    """A finished offline run's checkpoint without what no later run reads: the loop's buffer and the
+    optimiser states of ``OFFLINE_ONLY_OPTIMIZERS`` (named in ``agent.dropped_optimizers``, so that
+    loading it leaves those optimisers fresh instead of failing)."""
+    agent = dict(state["agent"])
+    dropped = [k for k in OFFLINE_ONLY_OPTIMIZERS if k in agent["optimizers"]]
+    agent["optimizers"] = {k: v for k, v in agent["optimizers"].items() if k not in dropped}
+    agent["dropped_optimizers"] = dropped
+    return {k: v for k, v in state.items() if k != "buffer"} | {"agent": agent}

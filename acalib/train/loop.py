@@ -4,7 +4,7 @@ Offline: ``steps`` gradient steps on a dataset. Online: one environment step per
 update (``agent.updates_per_step``: BR may take more in its first epoch) once the buffer holds
 more than a batch (paper App. E.3). Every ``eval_interval`` steps
 each run is evaluated and a row per seed goes to ``metrics.csv``; every ``checkpoint_interval``
-steps (and at the end) ``checkpoints/last.pt`` is rewritten. A killed run resumes from it
+steps (default: every evaluation; and at the end) ``checkpoints/last.pt`` is rewritten. A killed run resumes from it
 (online environments then start fresh episodes).
 """
 from __future__ import annotations
@@ -80,12 +80,23 @@ class StatsAccumulator:
 
 @dataclass
 class LoopSettings:
+    """A run's loop: its length, evaluation, and checkpoints (by default at every evaluation, so that a
+    killed run loses at most one evaluation interval). Checked when made, before anything is written."""
     steps: int
     eval_interval: int = 1000
     eval_episodes: int = 10
-    checkpoint_interval: int = 10_000
+    checkpoint_interval: int | None = None  # None: eval_interval
     policy_snapshots: bool = False  # also keep policies/step_XXXXXXX.pt at every checkpoint (the zoo)
     progress: bool = True
+
+    def __post_init__(self):
+        if self.checkpoint_interval is None:
+            self.checkpoint_interval = self.eval_interval
+        for name, flag in (("steps", "--steps"), ("eval_interval", "--eval-interval"),
+                           ("eval_episodes", "--eval-episodes"), ("checkpoint_interval", "--checkpoint-interval")):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{flag} must be a positive integer, got {value!r}")
 
 
 class Loop:
@@ -118,7 +129,7 @@ class Loop:
         self.evaluator.rounds = int(state["evaluator_rounds"])
         self.elapsed_before = float(state["loop"]["elapsed"])
         self.eval_s = float(state["loop"].get("eval_s", 0.0))  # absent from checkpoints before acalib recorded it
-        self.run.truncate_metrics(int(state["loop"]["step"]))
+        self.run.resume_metrics(int(state["loop"]["step"]), self.agent.seeds)
         return state["loop"]
 
     def elapsed(self) -> float:

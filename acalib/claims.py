@@ -1,0 +1,231 @@
+"""The paper's claims C1-C6, judged on a profile's runs by statistics fixed before any result was seen.
+
+Per seed of an online run: ``s0`` = normalized score at online step 0 (the switch); ``early`` = mean
+normalized score of the first ``EARLY_EVALUATIONS`` online evaluations after it (steps 1k...10k at
+the 1000-step evaluation interval of the claims profile); ``change = early - s0``; ``delta`` = score
+at the last online evaluation - ``s0``. Per seed of an actor-only run: ``change`` = mean score of its
+last three evaluations - score at step 0. A statistic is the mean over seeds with a 95 % percentile
+bootstrap interval over seeds (10,000 resamples, fixed seed); a paired difference of two methods pairs
+the seeds that share an offline run.
+
+A test on an interval is one of ``BELOW`` (the interval lies below 0), ``ABOVE`` (above 0) or
+``NOT_BELOW`` (it reaches 0 or above). A claim holds when every test of it passes, does not hold when
+the interval of one of its tests lies on the wrong side (``BELOW``/``ABOVE``: entirely on the other
+side of 0; ``NOT_BELOW``: entirely below 0), and is inconclusive otherwise.
+
+    rows = claim_rows(Study("claims", train=False))    # one row per claim, subject and statistic
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .runs import RunDir, write_csv_atomic, write_text_atomic
+from .tables import markdown_table
+
+EARLY_EVALUATIONS = 10  # evaluations after the switch that make ``early`` (1k...10k at a 1000-step interval)
+LAST_EVALUATIONS = 3  # actor-only: the last three evaluations
+BOOTSTRAP_RESAMPLES = 10_000
+BOOTSTRAP_SEED = 0
+CONFIDENCE = 0.95
+SCORE = "normalized_score"
+
+BELOW, ABOVE, NOT_BELOW = "< 0", "> 0", "reaches >= 0"
+HOLDS, DOES_NOT_HOLD, INCONCLUSIVE = "holds", "does not hold", "inconclusive"
+
+
+class ClaimDataError(ValueError):
+    """A run's metrics cannot give a claim statistic (no step-0 evaluation, too few evaluations)."""
+
+
+def _scores(metrics: pd.DataFrame, where: str) -> pd.DataFrame:
+    """seed x step table of normalized scores; ``where`` names the run in errors."""
+    missing = {"step", "seed", SCORE} - set(metrics.columns)
+    if missing:
+        raise ClaimDataError(f"{where}: metrics lack the columns {sorted(missing)}")
+    table = metrics.pivot_table(index="seed", columns="step", values=SCORE, aggfunc="mean").sort_index(axis=1)
+    if 0 not in table.columns:
+        raise ClaimDataError(f"{where}: no evaluation at step 0 (the switch); the claim statistics need one")
+    if table[0].isna().any():
+        raise ClaimDataError(f"{where}: seeds {sorted(table.index[table[0].isna()])} have no step-0 evaluation")
+    return table
+
+
+def online_statistics(metrics: pd.DataFrame, where: str = "online run") -> pd.DataFrame:
+    """Per seed (index): ``s0``, ``early``, ``change`` and ``delta`` of an online run's metrics."""
+    table = _scores(metrics, where)
+    after = [step for step in table.columns if step > 0]
+    if not after:
+        raise ClaimDataError(f"{where}: no online evaluation after step 0")
+    early = table[after[:EARLY_EVALUATIONS]].mean(axis=1)
+    s0 = table[0]
+    return pd.DataFrame({"s0": s0, "early": early, "change": early - s0, "delta": table[after[-1]] - s0})
+
+
+def actor_only_statistics(metrics: pd.DataFrame, where: str = "actor-only run") -> pd.DataFrame:
+    """Per seed (index): ``s0`` and ``change`` (mean of the last three evaluations - step 0)."""
+    table = _scores(metrics, where)
+    after = [step for step in table.columns if step > 0]
+    if len(after) < LAST_EVALUATIONS:
+        raise ClaimDataError(f"{where}: {len(after)} evaluations after step 0; the statistic needs "
+                             f"{LAST_EVALUATIONS}")
+    s0 = table[0]
+    return pd.DataFrame({"s0": s0, "change": table[after[-LAST_EVALUATIONS:]].mean(axis=1) - s0})
+
+
+def bootstrap_interval(values, resamples: int = BOOTSTRAP_RESAMPLES, seed: int = BOOTSTRAP_SEED,
+                       confidence: float = CONFIDENCE) -> tuple[float, float, float]:
+    """(mean, low, high): the mean over seeds and its percentile-bootstrap interval (seeds resampled
+    with replacement ``resamples`` times from ``np.random.default_rng(seed)``)."""
+    x = np.asarray(values, dtype=float)
+    if x.ndim != 1 or len(x) == 0 or not np.isfinite(x).all():
+        raise ClaimDataError(f"a bootstrap needs finite values over at least one seed, got {x.tolist()}")
+    rng = np.random.default_rng(seed)
+    means = x[rng.integers(0, len(x), size=(resamples, len(x)))].mean(axis=1)
+    tail = 100 * (1 - confidence) / 2
+    low, high = np.percentile(means, [tail, 100 - tail])
+    return float(x.mean()), float(low), float(high)
+
+
+def paired(a: pd.Series, b: pd.Series, what: str = "paired difference") -> pd.Series:
+    """a - b over the seeds both have (the seeds that share an offline run)."""
+    seeds = a.index.intersection(b.index)
+    if len(seeds) == 0:
+        raise ClaimDataError(f"{what}: the two runs share no seed ({sorted(a.index)} vs {sorted(b.index)})")
+    return a.loc[seeds] - b.loc[seeds]
+
+
+def test_outcome(test: str, low: float, high: float) -> str:
+    """``HOLDS``, ``DOES_NOT_HOLD`` or ``INCONCLUSIVE`` for one interval test."""
+    if test == BELOW:
+        return HOLDS if high < 0 else DOES_NOT_HOLD if low > 0 else INCONCLUSIVE
+    if test == ABOVE:
+        return HOLDS if low > 0 else DOES_NOT_HOLD if high < 0 else INCONCLUSIVE
+    if test == NOT_BELOW:
+        return HOLDS if high >= 0 else DOES_NOT_HOLD
+    raise ValueError(f"unknown test {test!r}; valid: {[BELOW, ABOVE, NOT_BELOW]}")
+
+
+def combine(outcomes: list[str]) -> str:
+    """A claim's verdict from its tests: holds if all hold, does not hold if any does not."""
+    if DOES_NOT_HOLD in outcomes:
+        return DOES_NOT_HOLD
+    return HOLDS if outcomes and all(o == HOLDS for o in outcomes) else INCONCLUSIVE
+
+
+@dataclass(frozen=True)
+class Test:
+    """One statistic of one claim on one subject: per-seed values and the interval test on their mean."""
+    claim: str
+    subject: str  # a dataset, critic or ablation
+    statistic: str  # e.g. "change (SAC→SAC)", "paired change, ACA − SAC→SAC"
+    values: pd.Series  # per seed
+    test: str
+
+    def row(self) -> dict:
+        mean, low, high = bootstrap_interval(self.values.to_numpy())
+        return {"claim": self.claim, "statement": STATEMENTS[self.claim], "subject": self.subject,
+                "statistic": self.statistic, "test": self.test, "mean": mean, "low": low, "high": high,
+                "seeds": len(self.values), "outcome": test_outcome(self.test, low, high)}
+
+
+STATEMENTS = {
+    "C1": "Fig. 1a: SAC→SAC drops at the switch (hopper-medium)",
+    "C2": "Figs. 1b, 2: actor-only updates with the offline Q on random states degrade the policy",
+    "C3": "Fig. 3: with the aligned Q they do not",
+    "C4": "Fig. 5: SAC→ACA has no significant initial drop",
+    "C5": "Table 2: ACA improves over its offline start",
+    "C6": "Fig. 7: BC-only and R-init-by-Q drop (hopper-medium)",
+}
+ABLATIONS = {"aca_bc_only": "BC only", "aca_r_init_q": "R init by Q"}
+ACTOR_ONLY_CRITICS = {"sac_ml": "SAC+ML Q", "cql": "CQL Q", "awac": "AWAC Q"}
+
+
+def claim_tests(study) -> list[Test]:
+    """Every test of C1-C6 on ``study``'s runs (the profile's hopper datasets). ``study`` may be one
+    that only loads runs (``Study(..., train=False)``); a missing run raises with what to run."""
+    env = study.profile.envs[0]
+    medium, = study.datasets(("medium",))
+    ood = f"{env}-random"
+    tests: list[Test] = []
+
+    def online(algo, dataset, off_algo="sac_ml"):
+        off = study.offline(off_algo, dataset)
+        return online_statistics(study.metrics(study.online(algo, off)), f"{algo} on {dataset}")
+
+    def actor_only(off_algo, critic):
+        run = study.actor_only(study.offline(off_algo, medium), ood, critic=critic)
+        return actor_only_statistics(study.metrics(run), f"actor-only ({critic} Q of {off_algo}) on {ood}")
+
+    sac_medium = online("sac", medium)
+    tests.append(Test("C1", medium, "change (SAC→SAC)", sac_medium["change"], BELOW))
+    offline_changes = {}
+    for off_algo, label in ACTOR_ONLY_CRITICS.items():
+        if study.skip_reason(off_algo, medium) is None:
+            offline_changes[off_algo] = actor_only(off_algo, "offline")["change"]
+            tests.append(Test("C2", f"{label}, {ood} states", "change (actor-only, offline Q)",
+                              offline_changes[off_algo], BELOW))
+    aligned = actor_only("sac_ml", "aligned")["change"]
+    subject = f"SAC+ML, {ood} states"
+    tests.append(Test("C3", subject, "change (actor-only, aligned Q)", aligned, NOT_BELOW))
+    tests.append(Test("C3", subject, "paired change, aligned − offline Q",
+                      paired(aligned, offline_changes["sac_ml"], "C3"), ABOVE))
+    for dataset in study.datasets():
+        aca = online("aca", dataset)
+        tests.append(Test("C4", dataset, "change (SAC→ACA)", aca["change"], NOT_BELOW))
+        if dataset == medium:
+            tests.append(Test("C4", dataset, "paired change, ACA − SAC→SAC",
+                              paired(aca["change"], sac_medium["change"], "C4"), ABOVE))
+        tests.append(Test("C5", dataset, "delta (SAC→ACA)", aca["delta"], ABOVE))
+    for algo, label in ABLATIONS.items():
+        tests.append(Test("C6", f"{label}, {medium}", f"change ({label})", online(algo, medium)["change"], BELOW))
+    return tests
+
+
+def claims_frame(tests: list[Test]) -> pd.DataFrame:
+    """One row per test, with the verdict of its claim on its subject (all its tests combined)."""
+    rows = pd.DataFrame([t.row() for t in tests])
+    verdicts = rows.groupby(["claim", "subject"])["outcome"].agg(lambda o: combine(list(o)))
+    rows["verdict"] = [verdicts[(c, s)] for c, s in zip(rows["claim"], rows["subject"])]
+    return rows
+
+
+def write_claims(frame: pd.DataFrame, note: str, out_dir: str | Path, stem: str = "claims") -> tuple[Path, Path]:
+    """``claims.csv`` (numbers in full) and ``claims.md`` (rounded, with ``note``), atomically."""
+    out_dir = Path(out_dir)
+    csv_path, md_path = out_dir / f"{stem}.csv", out_dir / f"{stem}.md"
+    write_csv_atomic(frame, csv_path)
+    shown = frame.assign(interval=[f"[{lo:.2f}, {hi:.2f}]" for lo, hi in zip(frame["low"], frame["high"])],
+                         mean=frame["mean"].map(lambda v: f"{v:.2f}"))
+    shown = shown[["claim", "statement", "subject", "statistic", "test", "mean", "interval", "seeds", "outcome",
+                   "verdict"]]
+    write_text_atomic(md_path, note.strip() + "\n\n" + markdown_table(shown) + "\n")
+    return csv_path, md_path
+
+
+def claims_note(study) -> str:
+    """The line every claims table carries: profile, steps, seeds, dataset source, the statistics."""
+    p = study.profile
+    runs = {e["path"]: RunDir(e["path"]) for e in study.used if e["stage"] != "q_probe"}
+    return (f"Claims C1–C6 at {study.describe(runs)}; offline baselines (CQL, AWAC) "
+            f"{p.baseline_offline_steps or p.offline_steps} steps, seeds {list(p.baseline_seeds or study.seeds)}; "
+            f"actor-only {p.actor_only_steps} steps. Statistics fixed before the runs: mean over seeds with a "
+            f"{CONFIDENCE:.0%} percentile-bootstrap interval ({BOOTSTRAP_RESAMPLES:,} resamples, seed {BOOTSTRAP_SEED}); "
+            f"change = mean of the first {EARLY_EVALUATIONS} online evaluations − the score at the switch "
+            f"(actor-only: mean of the last {LAST_EVALUATIONS} − step 0); delta = last − switch; paired "
+            f"differences pair the seeds of one offline run. A claim holds when all its tests pass.")
+
+
+def run_claims(profile: str = "claims", root: str | Path | None = None,
+               out_dir: str | Path | None = None) -> tuple[pd.DataFrame, tuple[Path, Path]]:
+    """Judge C1-C6 on ``profile``'s finished runs (committed or trained here; nothing is trained) and
+    write ``<out_dir>/claims.{csv,md}`` (default ``results/tables/<profile>/``)."""
+    from .study import Study
+
+    study = Study(profile, root, train=False, progress=False)
+    frame = claims_frame(claim_tests(study))
+    paths = write_claims(frame, claims_note(study), out_dir or study.tables_dir)
+    return frame, paths

@@ -1,0 +1,127 @@
+"""The claim statistics (acalib/claims.py) against hand computations on synthetic metrics, the
+bootstrap with a fixed seed, the verdict rules (a claim that holds, one that does not, one that is
+inconclusive), bad input, and `acalib claims` on the tiny runs."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from acalib import claims
+from acalib.claims import ABOVE, BELOW, DOES_NOT_HOLD, HOLDS, INCONCLUSIVE, NOT_BELOW, ClaimDataError
+
+
+def metrics(scores: dict[int, list[float]], steps: list[int]) -> pd.DataFrame:
+    """metrics.csv-like rows: one per (step, seed)."""
+    return pd.DataFrame([{"step": step, "seed": seed, "normalized_score": value}
+                         for seed, values in scores.items() for step, value in zip(steps, values)])
+
+
+def test_online_statistics_by_hand():
+    steps = list(range(0, 13_000, 1000))  # 0, 1k, ..., 12k
+    seed0 = [50.0] + [40.0] * 5 + [60.0] * 5 + [70.0, 80.0]  # early = mean of 1k..10k = 50
+    seed1 = [20.0] + list(range(1, 13))  # early = mean(1..10) = 5.5
+    stats = claims.online_statistics(metrics({0: seed0, 1: seed1}, steps))
+    assert stats.loc[0, "s0"] == 50 and stats.loc[0, "early"] == 50 and stats.loc[0, "change"] == 0
+    assert stats.loc[0, "delta"] == 80 - 50
+    assert stats.loc[1, "early"] == pytest.approx(5.5) and stats.loc[1, "change"] == pytest.approx(-14.5)
+    assert stats.loc[1, "delta"] == 12 - 20
+
+
+def test_actor_only_statistics_by_hand():
+    steps = [0, 500, 1000, 1500, 2000]
+    stats = claims.actor_only_statistics(metrics({3: [10, 9, 1, 2, 3], 4: [5, 5, 5, 5, 8]}, steps))
+    assert stats.loc[3, "change"] == pytest.approx(2 - 10)  # mean(1, 2, 3) - 10
+    assert stats.loc[4, "change"] == pytest.approx(6 - 5)
+
+
+def test_bootstrap_is_the_percentile_interval_of_resampled_means():
+    values = np.array([1.0, 4.0, 2.0, 8.0, 5.0])
+    mean, low, high = claims.bootstrap_interval(values, resamples=10_000, seed=0)
+    rng = np.random.default_rng(0)  # the same draw, computed independently
+    draws = np.array([values[rng.integers(0, 5, size=5)].mean() for _ in range(10_000)])
+    assert mean == pytest.approx(4.0)
+    assert (low, high) == pytest.approx(tuple(np.percentile(draws, [2.5, 97.5])))
+    assert claims.bootstrap_interval(values) == claims.bootstrap_interval(values)  # fixed seed: repeatable
+    assert low < mean < high
+
+
+def test_interval_tests_and_verdicts():
+    assert claims.test_outcome(BELOW, -3, -1) == HOLDS
+    assert claims.test_outcome(BELOW, 1, 3) == DOES_NOT_HOLD  # the interval on the wrong side
+    assert claims.test_outcome(BELOW, -1, 2) == INCONCLUSIVE
+    assert claims.test_outcome(ABOVE, 0.5, 2) == HOLDS
+    assert claims.test_outcome(ABOVE, -2, -0.1) == DOES_NOT_HOLD
+    assert claims.test_outcome(NOT_BELOW, -5, 0.0) == HOLDS  # reaches 0
+    assert claims.test_outcome(NOT_BELOW, -5, -0.1) == DOES_NOT_HOLD
+    assert claims.combine([HOLDS, HOLDS]) == HOLDS
+    assert claims.combine([HOLDS, INCONCLUSIVE]) == INCONCLUSIVE
+    assert claims.combine([INCONCLUSIVE, DOES_NOT_HOLD]) == DOES_NOT_HOLD
+    with pytest.raises(ValueError, match="unknown test"):
+        claims.test_outcome("<=", 0, 1)
+
+
+def test_claims_frame_combines_the_tests_of_a_claim():
+    seeds = pd.Index([0, 1, 2], name="seed")
+    tests = [claims.Test("C3", "s", "change (aligned)", pd.Series([1.0, 2.0, 3.0], seeds), NOT_BELOW),  # holds
+             claims.Test("C3", "s", "paired", pd.Series([-1.0, 1.0, 0.5], seeds), ABOVE),  # inconclusive
+             claims.Test("C1", "m", "change", pd.Series([3.0, 4.0, 5.0], seeds), BELOW)]  # does not hold
+    frame = claims.claims_frame(tests)
+    assert list(frame["outcome"]) == [HOLDS, INCONCLUSIVE, DOES_NOT_HOLD]
+    assert list(frame["verdict"]) == [INCONCLUSIVE, INCONCLUSIVE, DOES_NOT_HOLD]
+    assert frame.loc[2, "mean"] == 4.0 and frame.loc[2, "seeds"] == 3
+
+
+def test_paired_difference_pairs_shared_seeds():
+    a = pd.Series([1.0, 2.0, 3.0], index=[0, 1, 2])
+    b = pd.Series([10.0, 20.0], index=[2, 1])
+    assert claims.paired(a, b).sort_index().tolist() == [2 - 20, 3 - 10]
+    with pytest.raises(ClaimDataError, match="share no seed"):
+        claims.paired(a, pd.Series([1.0], index=[7]))
+
+
+def test_bad_metrics_get_clear_errors():
+    no_switch = metrics({0: [1, 2, 3]}, [1000, 2000, 3000])
+    with pytest.raises(ClaimDataError, match="run X: no evaluation at step 0"):
+        claims.online_statistics(no_switch, "run X")
+    with pytest.raises(ClaimDataError, match="no online evaluation after step 0"):
+        claims.online_statistics(metrics({0: [1]}, [0]))
+    with pytest.raises(ClaimDataError, match="needs 3"):
+        claims.actor_only_statistics(metrics({0: [1, 2]}, [0, 100]))
+    with pytest.raises(ClaimDataError, match="lack the columns"):
+        claims.online_statistics(pd.DataFrame({"step": [0], "seed": [0]}))
+    with pytest.raises(ClaimDataError, match="finite values"):
+        claims.bootstrap_interval([1.0, float("nan")])
+
+
+def test_committed_runs_are_loaded_not_retrained_and_online_recompute_matches(tmp_path, minari_root):
+    """Runs exported to <root>/results/runs (as the claims profile's are committed) are used as they are
+    by a Study with an empty runs folder; recompute_stages="online" retrains the online run from the
+    committed (trimmed, compressed) offline checkpoint and gets the same metrics bit for bit."""
+    from acalib.study import MissingRunError, Study, export_runs
+
+    trained_here = Study("tiny", root=tmp_path / "a", progress=False)
+    off = trained_here.offline("sac_ml", "hopper-random", steps=60)
+    aca = trained_here.online("aca", off, steps=300)
+    assert {e["source"] for e in trained_here.used} == {"trained"}
+
+    written = export_runs("tiny", runs_root=tmp_path / "a" / "runs", root=tmp_path / "b")
+    assert len(written) == 2
+    committed = tmp_path / "b" / "results" / "runs" / "tiny" / "hopper-random"
+    assert (committed / off.path.name / "checkpoints" / "final.pt.xz").is_file()
+    assert not (committed / aca.path.name / "checkpoints").exists()  # online runs: no checkpoint
+
+    fresh = Study("tiny", root=tmp_path / "b", progress=False, train=False)
+    off_b = fresh.offline("sac_ml", "hopper-random", steps=60)
+    aca_b = fresh.online("aca", off_b, steps=300)
+    assert [e["source"] for e in fresh.used] == ["repository", "repository"]
+    assert aca_b.path == committed / aca.path.name
+    assert not (tmp_path / "b" / "runs").exists()  # nothing trained
+    with pytest.raises(MissingRunError, match="train it first with `acalib reproduce --profile tiny`"):
+        fresh.online("sac", off_b, steps=300)
+
+    again = Study("tiny", root=tmp_path / "b", progress=False, recompute=True, recompute_stages="online")
+    off_c = again.offline("sac_ml", "hopper-random", steps=60)
+    aca_c = again.online("aca", off_c, steps=300)
+    assert [e["source"] for e in again.used] == ["repository", "trained"]
+    assert aca_c.path == tmp_path / "b" / "runs" / "tiny" / "hopper-random" / aca.path.name
+    pd.testing.assert_frame_equal(pd.read_csv(aca_c.metrics_path).drop(columns=["time_s", "eval_s"]),
+                                  pd.read_csv(aca.metrics_path).drop(columns=["time_s", "eval_s"]))
