@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PROFILE ?= smoke
+# RECOMPUTE=none reuses cached and committed runs; online retrains every run that starts from an offline run; all
+RECOMPUTE ?= none
 STAMP := $(VENV)/.installed
 
 .PHONY: install test test-slow reproduce bench clean
@@ -26,7 +28,7 @@ test-slow: $(STAMP)
 	$(PY) -m pytest -q -m slow
 
 reproduce: $(STAMP)
-	$(VENV)/bin/acalib reproduce --profile $(PROFILE)
+	$(VENV)/bin/acalib reproduce --profile $(PROFILE) --recompute $(RECOMPUTE)
 
 bench: $(STAMP)
 	$(VENV)/bin/acalib bench

@@ -204,13 +204,18 @@ class RunDir:
                                      f"delete the run directory to train it again") from None
         return rows
 
-    def resume_metrics(self, step: int, seeds: list[int]) -> None:
-        """On resume from a checkpoint at ``step``: drop the rows written after it and check that every
-        evaluation up to it has exactly one row per seed; anything else is refused, naming the file."""
+    def resume_metrics(self, step: int, seeds: list[int], evaluations: list[int]) -> None:
+        """On resume from a checkpoint at ``step``: drop the rows written after it and check that each of
+        the ``evaluations`` (the steps evaluated up to it) has exactly one row per seed and that no
+        other step has rows; anything else is refused, naming the file."""
         self.truncate_metrics(step)
         by_step: dict[int, list[int]] = {}
         for row in self.read_metrics():
             by_step.setdefault(int(row["step"]), []).append(int(row["seed"]))
+        for at in sorted(set(evaluations) ^ set(by_step)):
+            what = "is missing" if at in evaluations else "is not an evaluation step of this run"
+            raise ValueError(f"{self.metrics_path} does not match the checkpoint at step {step}: the evaluation "
+                             f"at step {at} {what}; delete the run directory to train it again")
         for at, have in sorted(by_step.items()):
             if sorted(have) != sorted(seeds):
                 raise ValueError(f"{self.metrics_path} does not match the checkpoint at step {step}: the evaluation "

@@ -279,3 +279,44 @@ def test_paper_table8_matches_tables_md(tables_md):
                                             [paper.TABLE8[key][method][2]]), (key, method)
         checked += 1
     assert checked == 8
+
+
+def test_a_profile_leaves_notebooks_out_by_name_and_the_report_says_why(tmp_path):
+    registry = (suite.Notebook("table3", "table3_long_online.py", tables=("table3_long_online",)),)
+    result = suite.reproduce("claims", root=tmp_path, registry=registry, progress=False)
+    (r,) = result.results
+    assert r.ok and r.left_out and "10 seeds at 200k online steps" in r.left_out and r.html is None
+    page = result.index.read_text()
+    assert "1 left out at this profile" in page and "Not run at profile <code>claims</code>: Table 3 needs" in page
+    assert not (tmp_path / "reports" / "claims" / "table3.ipynb").exists()  # not executed
+
+
+def test_the_report_says_which_runs_a_notebook_trained_and_which_it_loaded(tiny_suite):
+    _, result = tiny_suite
+    by_name = {r.name: r for r in result.results}
+    used = {source for r in result.results for source in r.runs}
+    assert used <= {"trained", "cached", "repository"} and by_name["fig01"].runs
+    page = result.index.read_text()
+    assert "trained by this execution" in page or "loaded from an earlier execution" in page
+
+
+def test_acalib_claims_judges_every_claim_on_the_tiny_runs(tiny_suite, tmp_path, capsys):
+    assert cli.main(["claims", "--profile", "tiny", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    frame = pd.read_csv(tmp_path / "claims.csv")
+    assert set(frame["claim"]) == {"C1", "C2", "C3", "C4", "C5", "C6"}
+    assert set(frame["verdict"]) <= {"holds", "does not hold", "inconclusive"}
+    assert (frame["low"] <= frame["mean"]).all() and (frame["mean"] <= frame["high"]).all()
+    assert len(frame[frame["claim"] == "C2"]) == 3  # SAC+ML, CQL and AWAC critics
+    assert "profile `tiny`" in (tmp_path / "claims.md").read_text() and "C6" in out
+    # the notebook's table is the same judgement of the same runs
+    notebook = pd.read_csv(REPO / "results" / "tables" / "tiny" / "claims.csv")
+    pd.testing.assert_frame_equal(notebook, frame)
+
+
+def test_acalib_claims_without_trained_runs_says_what_to_run(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("ACALIB_RUNS_DIR", str(tmp_path / "nothing"))
+    assert cli.main(["claims", "--profile", "smoke", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "profile 'smoke' has no finished offline run hopper-medium/sac_ml-" in err and "acalib reproduce --profile smoke" in err
+    assert not (tmp_path / "claims.csv").exists()

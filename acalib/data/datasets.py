@@ -128,7 +128,7 @@ def dataset_identity(name: str, d4rl_dir: str | None = None, size: int | None = 
                     "algorithm_name": GENERATOR_ALGORITHM,
                     "description": generated_description(env, level, n, 0, ref_source)}
         dataset_id = build_dataset(env, level, size=size)
-    meta = json.loads((minari_io.dataset_path(dataset_id) / "data" / "metadata.json").read_text())
+    meta = _metadata(dataset_id)
     return {"source": f"minari:{dataset_id}", **{k: meta.get(k) for k in (
         "ref_min_score", "ref_max_score", "total_steps", "algorithm_name", "description")}}
 
@@ -280,10 +280,14 @@ def outdated(dataset_id: str, env: str) -> bool:
     before the environment had a zoo, or from a zoo exported again since (a new expert changes the
     expert score, and with it the medium checkpoint). It is rebuilt, so that every level of an
     environment comes from, and is scored by, the zoo it has now."""
+    path = minari_io.dataset_path(dataset_id) / "data" / "metadata.json"
     try:
-        meta = json.loads((minari_io.dataset_path(dataset_id) / "data" / "metadata.json").read_text())
+        meta = json.loads(path.read_text())
     except FileNotFoundError:  # removed by a process rebuilding it: ask again under the build lock
         return True
+    except (ValueError, UnicodeDecodeError):
+        raise ValueError(f"{path} is damaged (not JSON); delete {path.parent.parent} and build the dataset again "
+                         f"(`acalib datasets build {env}-...`)") from None
     lo, hi, _ = reference_scores(env)
     return not np.allclose([meta["ref_min_score"], meta["ref_max_score"]], [lo, hi], rtol=1e-9, atol=0.0)
 
@@ -333,6 +337,15 @@ def list_datasets() -> list[dict]:
 _GENERATED_ID = re.compile(r"^acalib/(?P<env>[a-z0-9]+)/(?P<level>[a-z-]+?)(?:-(?P<size>\d+))?-v0$")
 
 
+def _metadata(dataset_id: str) -> dict:
+    path = minari_io.dataset_path(dataset_id) / "data" / "metadata.json"
+    try:
+        return json.loads(path.read_text())
+    except (ValueError, UnicodeDecodeError):
+        raise ValueError(f"{path} is damaged (not JSON); delete {path.parent.parent} (and build it again if acalib "
+                         f"generated it)") from None
+
+
 def dataset_info(name: str, d4rl_dir: str | None = None) -> dict:
     """What ``name`` resolves to and its metadata, read without building or loading anything. ``name``
     is a dataset name ('hopper-random'), a generated id ('acalib/hopper/random-20000-v0', as built with
@@ -363,7 +376,7 @@ def dataset_info(name: str, d4rl_dir: str | None = None) -> dict:
         how = f"acalib datasets build {env}-{level}" + (f" --size {size}" if size else "")
         raise FileNotFoundError(f"{dataset_id} is not built here (under {minari_io.datasets_root()}); build it with "
                                 f"`{how}`")
-    meta = json.loads((minari_io.dataset_path(dataset_id) / "data" / "metadata.json").read_text())
+    meta = _metadata(dataset_id)
     out = {"name": f"{env}-{level}" if env else dataset_id, "source": f"minari:{dataset_id}",
            **{k: meta.get(k) for k in ("total_steps", "total_episodes", "ref_min_score", "ref_max_score",
                                        "algorithm_name", "description")}}

@@ -103,8 +103,9 @@ class Loop:
     """Shared by the offline and online loops: evaluation rows, checkpoints, progress."""
 
     def __init__(self, agent, run: RunDir, env: str, ref: tuple[float, float], settings: LoopSettings,
-                 stage: str, buffer: ReplayBuffer | None = None):
+                 stage: str, buffer: ReplayBuffer | None = None, evaluates_at_start: bool = False):
         self.agent, self.run, self.settings, self.stage, self.buffer = agent, run, settings, stage, buffer
+        self.evaluates_at_start = evaluates_at_start  # an evaluation at step 0 (online, actor-only)
         self.ref = ref
         self.evaluator = Evaluator(env, agent.seeds, settings.eval_episodes)
         self.stats = StatsAccumulator()
@@ -129,7 +130,10 @@ class Loop:
         self.evaluator.rounds = int(state["evaluator_rounds"])
         self.elapsed_before = float(state["loop"]["elapsed"])
         self.eval_s = float(state["loop"].get("eval_s", 0.0))  # absent from checkpoints before acalib recorded it
-        self.run.resume_metrics(int(state["loop"]["step"]), self.agent.seeds)
+        step, interval = int(state["loop"]["step"]), self.settings.eval_interval
+        evaluations = [*([0] if self.evaluates_at_start else []), *range(interval, step + 1, interval),
+                       *([step] if step == self.settings.steps and step % interval else [])]
+        self.run.resume_metrics(step, self.agent.seeds, evaluations)
         return state["loop"]
 
     def elapsed(self) -> float:
@@ -195,9 +199,9 @@ def train_offline(agent, data: ReplayBuffer, run: RunDir, env: str, ref: tuple[f
     ``agent.actor_only_update``); those runs are also evaluated before their first step.
     """
     update = agent.update if update is None else update
-    loop = Loop(agent, run, env, ref, settings, stage)
+    loop = Loop(agent, run, env, ref, settings, stage, evaluates_at_start=update != agent.update)
     loop.start(resume)
-    if update != agent.update and agent.step == 0:
+    if loop.evaluates_at_start and agent.step == 0:
         loop.evaluate(0)
     bar = loop.bar(agent.step)
     while agent.step < settings.steps:
@@ -222,7 +226,7 @@ def train_online(agent, buffer: ReplayBuffer, run: RunDir, env: str, ref: tuple[
 
     ``stop_when(run)`` is asked after every checkpoint; when it returns True the run ends there
     (the zoo's stopping rule)."""
-    loop = Loop(agent, run, env, ref, settings, "online", buffer)
+    loop = Loop(agent, run, env, ref, settings, "online", buffer, evaluates_at_start=evaluate_at_start)
     step = int(loop.start(resume)["step"])
     envs = EnvBatch(env, agent.runs, [seeding.stream_seed(s, "env") * 1_000_003 + step for s in agent.seeds])
     if step == 0 and evaluate_at_start:
