@@ -210,9 +210,7 @@ def claims_note(study) -> str:
     """The line every claims table carries: profile, steps, seeds, dataset source, the statistics."""
     p = study.profile
     runs = {e["path"]: RunDir(e["path"]) for e in study.used if e["stage"] != "q_probe"}
-    return (f"Claims C1–C6 at {study.describe(runs)}; offline baselines (CQL, AWAC) "
-            f"{p.baseline_offline_steps or p.offline_steps} steps, seeds {list(p.baseline_seeds or study.seeds)}; "
-            f"actor-only {p.actor_only_steps} steps. Statistics fixed before the runs: mean over seeds with a "
+    return (f"Claims C1–C6 at {study.describe(runs)}; actor-only {p.actor_only_steps} steps. Statistics fixed before the runs: mean over seeds with a "
             f"{CONFIDENCE:.0%} percentile-bootstrap interval ({BOOTSTRAP_RESAMPLES:,} resamples, seed {BOOTSTRAP_SEED}); "
             f"change = mean of the first {EARLY_EVALUATIONS} online evaluations − the score at the switch "
             f"(actor-only: mean of the last {LAST_EVALUATIONS} − step 0); delta = last − switch; paired "

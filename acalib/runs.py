@@ -21,6 +21,10 @@ from pathlib import Path
 from . import __version__
 
 
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
+
 @contextmanager
 def atomic_file(path: str | Path, mode: str = "w", **kwargs):
     """Write ``path`` through a temporary file in its folder, renamed into place when the block ends:
@@ -31,6 +35,7 @@ def atomic_file(path: str | Path, mode: str = "w", **kwargs):
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        os.fchmod(fd, 0o666 & ~_UMASK)  # as open() would have made it (mkstemp: 0600)
         with os.fdopen(fd, mode, **kwargs) as f:
             yield f
             f.flush()

@@ -29,7 +29,9 @@ from .probes import q_probe_frame
 from .runs import RunDir, file_lock, run_key, write_csv_atomic
 
 
-RECOMPUTE_STAGES = {"all": ("offline", "online", "actor_only", "q_probe"), "online": ("online", "actor_only", "q_probe")}
+# what ``recompute`` retrains: every stage, or only the runs that start from an offline run
+RECOMPUTE_STAGES = {"all": ("offline", "online", "actor_only", "q_probe"),
+                    "online": ("online", "actor_only", "q_probe")}
 PROVENANCE_ENV = "ACALIB_PROVENANCE"  # a file that every run a Study uses is appended to (one JSON line each)
 
 
@@ -196,9 +198,9 @@ class Study:
         baseline = algo in BASELINE_ALGOS
         if steps is None:
             steps = p.baseline_offline_steps if baseline and p.baseline_offline_steps else p.offline_steps
-        if seeds is None:
-            seeds = list(p.baseline_seeds) if baseline and p.baseline_seeds and self.seeds == list(p.seeds) \
-                else self.seeds
+        if seeds is None:  # the profile's baseline seeds, unless this Study was given its own seeds
+            own = self.seeds != list(p.seeds)
+            seeds = list(p.baseline_seeds) if baseline and p.baseline_seeds and not own else self.seeds
         seeds = list(seeds)
         settings = self.settings(p.offline_eval_interval)
         spec = {"stage": "offline", "steps": steps, "seeds": seeds, "size": self.profile.dataset_size,
@@ -206,7 +208,9 @@ class Study:
                 "hyperparameters": resolved_hyperparameters(algo, overrides),
                 "loop": {k: v for k, v in settings.items() if k != "progress"}}
         with self._claim(self._dir(dataset, algo, **spec), "offline") as (out, finished):
-            return RunDir(out) if finished else run_offline(algo, dataset, seeds, steps, out, device=self.device, overrides=overrides,
+            if finished:
+                return RunDir(out)
+            return run_offline(algo, dataset, seeds, steps, out, device=self.device, overrides=overrides,
                                settings=settings, size=self.profile.dataset_size)
 
     def online(self, algo: str, init: RunDir | None = None, dataset: str | None = None, steps: int | None = None,
@@ -231,7 +235,9 @@ class Study:
                 "data": None if init else dataset_identity(dataset, build=False),
                 "hyperparameters": config.to_dict(), "offline_data": offline_data, "loop": {k: v for k, v in settings.items() if k != "progress"}}
         with self._claim(self._dir(dataset, algo, **spec), "online") as (out, finished):
-            return RunDir(out) if finished else run_online(algo, steps, out, init=init.path if init else None,
+            if finished:
+                return RunDir(out)
+            return run_online(algo, steps, out, init=init.path if init else None,
                               dataset=None if init else dataset, seeds=None if init else seeds,
                               device=self.device, overrides=overrides, settings=settings, offline_data=offline_data)
 
@@ -243,7 +249,9 @@ class Study:
                 "data": dataset_identity(dataset, size=self.profile.dataset_size, build=False),
                 "loop": {k: v for k, v in settings.items() if k != "progress"}}
         with self._claim(self._dir(dataset, f"actor_only_{critic}", **spec), "actor_only") as (out, finished):
-            return RunDir(out) if finished else run_actor_only(init.path, dataset, steps, out, critic=critic, device=self.device,
+            if finished:
+                return RunDir(out)
+            return run_actor_only(init.path, dataset, steps, out, critic=critic, device=self.device,
                                   settings=settings, size=self.profile.dataset_size)
 
     def q_probe(self, init: RunDir, ood_dataset: str, points: int = 41) -> pd.DataFrame:
@@ -276,9 +284,13 @@ class Study:
         p = self.profile
         sources = sorted({r.config()["dataset"]["source"] for r in (runs or {}).values()
                           if isinstance(r.config().get("dataset"), dict)})
+        offline_eval = (f" (offline: every {p.offline_eval_interval})"
+                        if p.offline_eval_interval and p.offline_eval_interval != p.eval_interval else "")
+        baselines = (f"; CQL, AWAC and TD3+BC {p.baseline_offline_steps or p.offline_steps} offline steps, seeds "
+                     f"{list(p.baseline_seeds or self.seeds)}" if p.baseline_seeds or p.baseline_offline_steps else "")
         return (f"profile `{p.name}`: {p.offline_steps} offline + {p.online_steps} online steps, "
                 f"seeds {self.seeds}, {p.eval_episodes} evaluation episodes every {p.eval_interval} steps"
-                + (f"; dataset source: {', '.join(sources)}" if sources else ""))
+                f"{offline_eval}{baselines}" + (f"; dataset source: {', '.join(sources)}" if sources else ""))
 
 
 CHECKPOINT_ALGOS = ("sac_ml",)  # offline runs committed with their final checkpoint (the online runs' starting points)
