@@ -64,10 +64,10 @@ for name in study.datasets():
             offline[off_algo] = study.offline(off_algo, name, **ensemble)
         online[label] = study.online(on_algo, offline[off_algo])
     runs[name] = (offline, online)
-for (name, label), reason in skipped.items():
-    print(f"{label} on {name} not run at profile {study.profile.name!r}: {reason}")
     curves[name] = ({f"{OFFLINE_LABELS[a]} (offline)": study.metrics(r) for a, r in offline.items()},
                     {label: study.metrics(r) for label, r in online.items()})
+for (name, label), reason in skipped.items():
+    print(f"{label} on {name} not run at profile {study.profile.name!r}: {reason}")
 
 # %%
 fig, axes = panel_grid(len(curves), cols=3, size=(5.5, 3.6))

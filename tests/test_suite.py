@@ -167,14 +167,17 @@ def test_study_caches_runs_and_keys_them_on_the_dataset(minari_root, tmp_path, m
     assert study.offline("sac_ml", "hopper-random").path == first.path  # cached: nothing trained
     assert study.online("aca", first).path == study.online("aca", first).path
     meta_path = minari_io.dataset_path("acalib/hopper/random-3000-v0") / "data" / "metadata.json"
-    original = meta_path.read_text()
-    try:  # the same dataset name generated differently (another generator's description): new runs
+    sums_path = meta_path.parent.parent / minari_io.CHECKSUMS
+    original, sums = meta_path.read_text(), sums_path.read_text()
+    try:  # the same dataset name generated differently (another generator's description, its own checksums)
         meta = json.loads(original)
         meta["description"] += " (generated differently)"
         meta_path.write_text(json.dumps(meta))
+        sums_path.write_text(json.dumps(minari_io.data_checksums(meta_path.parent.parent)))
         assert Study("tiny", root=tmp_path, progress=False).offline("sac_ml", "hopper-random").path != first.path
     finally:
         meta_path.write_text(original)
+        sums_path.write_text(sums)
 
 
 def test_study_keys_online_runs_on_resolved_hyperparameters_and_recomputes_once(minari_root, tmp_path,
