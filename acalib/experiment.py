@@ -42,6 +42,17 @@ def check_dims(what: str, have: tuple[int, int], env: str) -> None:
         raise ValueError(f"{what} has (obs_dim, act_dim) = {have} but environment {env!r} has {want}")
 
 
+def inductor_cache(run: RunDir) -> Path:
+    """Where compiled updates are cached: beside the run, under the runs' folder (a later run reuses them)."""
+    return run.path.parent / ".inductor-cache"
+
+
+def check_compile(cls, compile: bool) -> None:
+    """Refuse ``compile`` for a method whose update cannot be one compiled program, before anything is written."""
+    if compile and cls.no_compile_reason:
+        raise ValueError(f"{cls.name} {cls.no_compile_reason}; run it without --compile")
+
+
 def loop_record(loop: LoopSettings, *extra: str) -> dict:
     """The loop settings a run's config records."""
     return {k: getattr(loop, k) for k in ("eval_interval", "eval_episodes", "checkpoint_interval", *extra)}
@@ -59,9 +70,13 @@ def _hold_and_train(run: RunDir, config: dict, defaults: dict, train) -> RunDir:
 
 def run_offline(algo: str, dataset: str, seeds: list[int], steps: int, out: str | Path, *,
                 device: str = "cpu", overrides: dict | None = None, settings: dict | None = None,
-                size: int | None = None, d4rl_dir: str | None = None, cuda_graph: bool = False) -> RunDir:
-    """Train ``algo`` offline on ``dataset`` for every seed at once; resumes an unfinished run."""
+                size: int | None = None, d4rl_dir: str | None = None, cuda_graph: bool = False,
+                compile: bool = False) -> RunDir:
+    """Train ``algo`` offline on ``dataset`` for every seed at once; resumes an unfinished run.
+    ``compile``: every update as one compiled program (``Agent.enable_compile``; recorded in the
+    config, not part of what makes the run: a run may resume in the other mode)."""
     cls = algo_class(algo, OFFLINE_ALGOS)
+    check_compile(cls, compile)
     device = resolve_device(device)
     config = cls.config_cls.from_dict(overrides or {})
     ds = load_dataset(dataset, d4rl_dir=d4rl_dir, size=size)
@@ -73,13 +88,15 @@ def run_offline(algo: str, dataset: str, seeds: list[int], steps: int, out: str 
         agent = cls(config, data.obs_dim, data.act_dim, seeds, device, cuda_graph=cuda_graph)
         if hasattr(agent, "fit_normalizer"):
             agent.fit_normalizer(data)
+        if compile:
+            agent.enable_compile(inductor_cache(run))
         buffer = ReplayBuffer.from_transitions(data, len(seeds), device)
         train_offline(agent, buffer, run, ds.env, (ds.ref_min, ds.ref_max), loop, resume=resume)
 
     run = RunDir(out)
     return _hold_and_train(run, {"stage": "offline", "algo": algo, "dataset": ds.describe(), "seeds": seeds,
                                  "steps": steps, "hyperparameters": config.to_dict(), "device": device,
-                                 "loop": loop_record(loop)}, cls.config_cls().to_dict(), train)
+                                 "compiled": compile, "loop": loop_record(loop)}, cls.config_cls().to_dict(), train)
 
 
 def load_offline_agent(init: str | Path, device: str):
@@ -125,7 +142,7 @@ def run_online(algo: str, steps: int, out: str | Path, *, init: str | Path | Non
                dataset: str | None = None, env: str | None = None, seeds: list[int] | None = None,
                device: str = "cpu", overrides: dict | None = None, settings: dict | None = None,
                d4rl_dir: str | None = None, cuda_graph: bool = False, offline_data: bool = True,
-               stop_when=None) -> RunDir:
+               stop_when=None, compile: bool = False) -> RunDir:
     """Online fine-tuning from an offline run (``init``), or SAC from scratch on ``dataset``'s environment.
 
     aca (and its ablations aca_*): alignment from the offline Z(s), buffer seeded with the
@@ -137,6 +154,7 @@ def run_online(algo: str, steps: int, out: str | Path, *, init: str | Path | Non
     checkpoint, may end any online run early (the zoo's stopping rule).
     """
     base = online_method(algo)[0]
+    check_compile(algo_class(algo, ONLINE_ALGOS), compile)
     device = resolve_device(device)
     overrides = overrides or {}
     if init is not None:
@@ -158,7 +176,7 @@ def run_online(algo: str, steps: int, out: str | Path, *, init: str | Path | Non
         raise ValueError("SAC from scratch needs --seeds and --env (or --dataset, for its environment and scores)")
     if dataset is None:
         return _run_scratch(env, seeds, steps, out, device, online_config(algo, overrides), settings, cuda_graph,
-                            stop_when)
+                            stop_when, compile)
     if init is not None and dataset == init_cfg["dataset"]["name"]:
         ds = reload_dataset(init_cfg["dataset"])  # exactly the offline run's data
     else:
@@ -186,6 +204,8 @@ def run_online(algo: str, steps: int, out: str | Path, *, init: str | Path | Non
     loop = LoopSettings(steps=steps, **(settings or {}))
 
     def train(resume: bool) -> None:
+        if compile:
+            agent.enable_compile(inductor_cache(run))
         if base == "br":
             buffer = BalancedReplayBuffer(len(seeds), data, config.online_buffer_size, config.density_batch_size,
                                           config.init_online_fraction, config.init_online_window, device,
@@ -201,11 +221,11 @@ def run_online(algo: str, steps: int, out: str | Path, *, init: str | Path | Non
                                  "init_algo": init_cfg["algo"] if init else None, "dataset": ds.describe(),
                                  "seeds": seeds, "steps": steps, "hyperparameters": config.to_dict(),
                                  "buffer_prefill": len(prefill), "offline_data": offline_data, "device": device,
-                                 "loop": loop_record(loop)}, type(config)().to_dict(), train)
+                                 "compiled": compile, "loop": loop_record(loop)}, type(config)().to_dict(), train)
 
 
 def _run_scratch(env: str, seeds: list[int], steps: int, out, device: str, config: SACConfig,
-                 settings: dict | None, cuda_graph: bool, stop_when=None) -> RunDir:
+                 settings: dict | None, cuda_graph: bool, stop_when=None, compile: bool = False) -> RunDir:
     """SAC from scratch on an environment, with no dataset at all."""
     obs_dim, act_dim = env_dims(env)
     loop = LoopSettings(steps=steps, **(settings or {}))
@@ -213,6 +233,8 @@ def _run_scratch(env: str, seeds: list[int], steps: int, out, device: str, confi
 
     def train(resume: bool) -> None:
         agent = SAC(config, obs_dim, act_dim, seeds, device, cuda_graph)
+        if compile:
+            agent.enable_compile(inductor_cache(run))
         buffer = ReplayBuffer(len(seeds), ONLINE_BUFFER_SIZE, obs_dim, act_dim, device, max_added=steps)
         train_online(agent, buffer, run, env, ref, loop, resume=resume, stop_when=stop_when)
 
@@ -221,7 +243,7 @@ def _run_scratch(env: str, seeds: list[int], steps: int, out, device: str, confi
                                  "steps": steps, "hyperparameters": config.to_dict(), "device": device,
                                  "reference_scores": {"min": ref[0], "max": ref[1],
                                                       "source": "d4rl" if env in D4RL_REF_SCORES else "none"},
-                                 "loop": loop_record(loop, "policy_snapshots")}, SACConfig().to_dict(), train)
+                                 "compiled": compile, "loop": loop_record(loop, "policy_snapshots")}, SACConfig().to_dict(), train)
 
 
 

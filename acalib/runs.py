@@ -255,7 +255,7 @@ class RunDir:
         return read_json(self.path / "done", "a finished run's summary") if self.done else {}
 
 
-VOLATILE = ("device", "progress")
+VOLATILE = ("device", "progress", "compiled")  # how a run is executed, not what it is: may change on resume
 
 
 def _comparable(config: dict) -> dict:

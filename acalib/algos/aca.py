@@ -167,6 +167,7 @@ class ACA(SAC):
         return A.beta_clip(self.reference.log_prob_under(mean, log_std, action), bound)
 
     def before_update(self) -> None:
+        super().before_update()
         self._k.fill_(self.k)
 
     def policy_value(self, obs: Tensor, action: Tensor) -> Tensor:

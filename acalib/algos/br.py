@@ -123,6 +123,7 @@ class BR(Agent):
     name = "br"
     config_cls = BRConfig
     no_graph_reason = "re-scores its sum tree between updates"
+    no_compile_reason = "re-scores its sum tree between updates (its update stays eager)"
 
     def __init__(self, config: BRConfig, obs_dim: int, act_dim: int, seeds: list[int], device: str = "cpu",
                  cuda_graph: bool = False, *, ensemble_size: int = EnsembleSize.ensemble_size):

@@ -7,7 +7,11 @@ Polyak update of the target critics.
 from __future__ import annotations
 
 import copy
+import os
+import sys
+import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import ClassVar
 
 import torch
@@ -64,6 +68,8 @@ class Agent(nn.Module):
             raise ValueError(f"cuda_graph needs a CUDA device, got {device!r}")
         self.cuda_graph = cuda_graph
         self._graph = None
+        self._compiled = None  # enable_compile(): ``_update`` as one compiled program
+        self._compile_reported = False
         self.noise_generators = seeding.generators(self.seeds, "noise", self.device)
         self.data_generators = seeding.generators(self.seeds, "data", self.device)
         self.step = 0
@@ -99,9 +105,41 @@ class Agent(nn.Module):
         b = batch.obs.shape[1]
         randoms = (torch.stack([self.noise(b), self.noise(b)]), *self.extra_randoms(b))
         self.before_update()
-        stats = self._replay(batch, randoms) if self.cuda_graph else self._update(batch, *randoms)
+        if self._compiled is not None and not self._compile_reported:  # the first call compiles
+            start = time.perf_counter()
+            stats = self._compiled(batch, *randoms)
+            print(f"{self.name}: update compiled in {time.perf_counter() - start:.1f} s", file=sys.stderr)
+            self._compile_reported = True
+        else:
+            update = self._compiled or self._update
+            stats = self._replay(batch, randoms) if self.cuda_graph else update(batch, *randoms)
         self.step += 1
         return stats
+
+    no_compile_reason: str | None = None  # why a method's update cannot be compiled as one program
+
+    def enable_compile(self, cache_dir: str | Path | None = None) -> None:
+        """Run every later ``update`` as one ``torch.compile``d program with no graph break: gradients by
+        ``torch.autograd.grad`` and Adam as tensor operations inside it (``acalib/optim.py``), on the
+        optimisers' own state. Compiled and eager updates agree to float32 rounding and share checkpoints.
+        The first update pays the compilation, once per process: the inductor cache (``cache_dir``,
+        unless ``TORCHINDUCTOR_CACHE_DIR`` is set) makes later runs of the same shapes reuse it."""
+        if self.no_compile_reason:
+            raise ValueError(f"{self.name} {self.no_compile_reason}; run it without --compile")
+        import torch._dynamo
+
+        from ..optim import init_adam_state
+
+        if cache_dir is not None and not os.environ.get("TORCHINDUCTOR_CACHE_DIR"):
+            os.environ["TORCHINDUCTOR_CACHE_DIR"] = str(cache_dir)
+        torch._dynamo.config.trace_autograd_ops = True  # torch.autograd.grad inside the graph
+        for opt in self.optimizers.values():
+            init_adam_state(opt)
+        self._compiled = torch.compile(self._update, fullgraph=True)
+
+    @property
+    def compiled(self) -> bool:
+        return self._compiled is not None
 
     def updates_per_step(self, env_step: int) -> int:
         """Gradient updates after online environment step ``env_step`` (1-based): one (paper App. E.3)."""
@@ -164,8 +202,15 @@ class Agent(nn.Module):
             self._static_stats = self._update(*args)
 
     def optimize(self, name: str, loss: Tensor, clip: float | None = None) -> None:
-        """One optimiser step on the sum of per-run losses (each run gets its own gradient)."""
+        """One optimiser step on the sum of per-run losses (each run gets its own gradient). In a
+        compiled update (``enable_compile``) the same step as tensor operations, without ``backward()``."""
         opt = self.optimizers[name]
+        if self._compiled is not None:
+            from ..optim import adam_step_, per_run_clip
+            params = [p for group in opt.param_groups for p in group["params"]]
+            grads = list(torch.autograd.grad(loss.sum(), params))
+            adam_step_(opt, per_run_clip(grads, clip, self.runs) if clip is not None else grads)
+            return
         opt.zero_grad(set_to_none=True)
         loss.sum().backward()
         if clip is not None:
@@ -251,6 +296,7 @@ class SAC(Agent):
         self.to(self.device)
         self.critic_target = copy.deepcopy(self.critic).requires_grad_(False)
         self.target_entropy = -config.target_entropy_scale * act_dim
+        self.burning_in = config.burn_in_steps > 0  # set again before every update (``before_update``)
         self.optimizers = {
             "actor": self.adam(self.actor.parameters(), config.actor_lr),
             "critic": self.adam(self.critic.parameters(), config.critic_lr),
@@ -277,6 +323,10 @@ class SAC(Agent):
     @property
     def alpha(self) -> Tensor:
         return self.log_alpha.detach().exp()
+
+    def before_update(self) -> None:
+        # decided outside the update program: a compiled update then has one graph per phase, not per step
+        self.burning_in = self.step < self.config.burn_in_steps
 
     def sample_policy(self, obs: Tensor, noise: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
         """mean, log_std, a ~ pi(.|s) (reparameterised) and log pi(a|s)."""
@@ -324,7 +374,7 @@ class SAC(Agent):
 
         During the first ``burn_in_steps`` updates only the critic learns, actor and alpha
         fixed (paper App. C.5)."""
-        if self.step < self.config.burn_in_steps:  # no actor or temperature loss to report yet
+        if self.burning_in:  # no actor or temperature loss to report yet
             alpha = self.alpha
             critic_loss, stats = self.critic_step(batch, noise[1], alpha)
             polyak_update(self.critic_target, self.critic, self.config.tau)
