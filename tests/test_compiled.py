@@ -1,7 +1,10 @@
 """The compiled update (``Agent.enable_compile``: one torch.compile'd program, gradients and Adam
 inside it) against the eager one: the same weights, optimiser moments and statistics (to float32
 rounding) after 50 updates from the same state, batches and noise, and a compiled run's state
-resumed eagerly for 50 more. 1 seed in `make test`, 3 seeds and SAC+ML in `make test-slow`."""
+resumed eagerly for 50 more. Everything agrees to 1e-4 (norm-wise) after 10 updates; training then
+amplifies the first rounding differences, so after 50 and 100 the weights are compared to 1e-3 and the
+Adam moments to 5e-2 (a wrong step, bias correction or clip moves the weights by far more). 1 seed of
+SAC and ACA in `make test`; 3 seeds, SAC+ML, CQL, AWAC and TD3+BC in `make test-slow`."""
 import pytest
 import torch
 
@@ -22,6 +25,10 @@ def make(method: str, seeds: list[int]):
     small = {"hidden": (32, 32), "batch_size": BATCH}
     if method == "sac":
         return SAC(SACConfig(**small), OBS, ACT, seeds)
+    if method in ("cql", "awac", "td3_bc"):
+        from acalib.algos import OFFLINE_ALGOS
+        cls = OFFLINE_ALGOS[method]
+        return cls(cls.config_cls(**small), OBS, ACT, seeds)
     offline = SACML(SACMLConfig(**small), OBS, ACT, seeds)
     for batch in batches(len(seeds), 3):
         offline.update(batch)
@@ -38,20 +45,21 @@ def assert_close_normwise(x, y, what: str, tol: float = 1e-3) -> None:
     assert (x - y).norm() <= tol * x.norm() + 1e-12, f"{what}: relative difference {(x - y).norm() / x.norm():.2e}"
 
 
-def assert_same_state(a, b):
+def assert_same_state(a, b, weights: float, moments: float):
     for (name, x), y in zip(a.state_dict().items(), b.state_dict().values()):
-        assert_close_normwise(x, y, name)
+        assert_close_normwise(x, y, name, weights)
     for name in a.optimizers:
         for sa, sb in zip(a.optimizers[name].state.values(), b.optimizers[name].state.values()):
-            for key in ("exp_avg", "exp_avg_sq", "step"):  # moments: averages of minibatch gradients,
-                # which move most when a weight crosses a ReLU kink by a rounding error
-                assert_close_normwise(sa[key], sb[key], f"{name} {key}", tol=1e-2 if key != "step" else 0.0)
+            for key in ("exp_avg", "exp_avg_sq", "step"):  # moments: averages of minibatch gradients, which
+                # move most when a weight crosses a ReLU kink by a rounding error
+                assert_close_normwise(sa[key], sb[key], f"{name} {key}", moments if key != "step" else 0.0)
 
 
 @pytest.mark.parametrize("method, seeds", [
     ("sac", [0]), ("aca", [0]),
     pytest.param("sac_ml", [0], marks=pytest.mark.slow), pytest.param("sac", [0, 1, 2], marks=pytest.mark.slow),
     pytest.param("sac_ml", [0, 1, 2], marks=pytest.mark.slow), pytest.param("aca", [0, 1, 2], marks=pytest.mark.slow),
+    *(pytest.param(m, s, marks=pytest.mark.slow) for m in ("cql", "awac", "td3_bc") for s in ([0], [0, 1, 2])),
 ])
 def test_compiled_and_eager_updates_agree_and_share_checkpoints(method, seeds):
     eager, compiled = make(method, seeds), make(method, seeds)  # the same seeds: the same weights and streams
@@ -59,15 +67,19 @@ def test_compiled_and_eager_updates_agree_and_share_checkpoints(method, seeds):
     data = batches(len(seeds))
     for i in range(50):
         a, b = eager.update(data[i % len(data)]), compiled.update(data[i % len(data)])
+        if i == 9:  # before training has amplified the first rounding differences: everything to 1e-4
+            for key in a:
+                assert_close_normwise(a[key], b[key], f"statistic {key}", 1e-4)
+            assert_same_state(eager, compiled, 1e-4, 1e-4)
     for key in a:
-        assert_close_normwise(a[key], b[key], f"statistic {key}")
-    assert_same_state(eager, compiled)
+        assert_close_normwise(a[key], b[key], f"statistic {key}", 1e-2)
+    assert_same_state(eager, compiled, 1e-3, 5e-2)
     resumed = make(method, seeds)  # the compiled run's checkpoint, continued eagerly
     resumed.load_state(compiled.state())
     for i in range(50, 100):
         eager.update(data[i % len(data)])
         resumed.update(data[i % len(data)])
-    assert_same_state(eager, resumed)
+    assert_same_state(eager, resumed, 1e-3, 5e-2)
     assert compiled.compiled and not resumed.compiled
 
 

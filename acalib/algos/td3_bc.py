@@ -37,6 +37,7 @@ class TD3BC(Agent):
     def __init__(self, config: TD3BCConfig, obs_dim: int, act_dim: int, seeds: list[int], device: str = "cpu",
                  cuda_graph: bool = False):
         super().__init__(config, obs_dim, act_dim, seeds, device, cuda_graph)
+        self.actor_step = True  # set before every update (``before_update``): step 0 moves the actor
         gens = self.init_generators()
         self.actor = DeterministicPolicy(obs_dim, act_dim, config.hidden, gens)
         self.critic = QEnsemble(obs_dim, act_dim, config.hidden, gens, n=config.n_critics)
@@ -63,6 +64,10 @@ class TD3BC(Agent):
         """The deterministic action tanh(mu(s)) (TD3+BC is evaluated, not explored, offline)."""
         return self.actor(self.norm(obs))
 
+    def before_update(self) -> None:
+        # decided outside the update program: a compiled update has two graphs, not one per step
+        self.actor_step = self.step % self.config.update_actor_interval == 0
+
     def _update(self, batch: Batch, noise: Tensor) -> dict[str, Tensor]:
         cfg = self.config
         obs, next_obs = self.norm(batch.obs), self.norm(batch.next_obs)
@@ -74,7 +79,7 @@ class TD3BC(Agent):
         critic_loss, stats = L.critic_loss(self.critic(obs, batch.actions), target)
         self.optimize("critic", critic_loss)
         # self.step counts finished updates: the actor moves on steps 0, 2, 4, ... as d3rlpy's grad_step % 2
-        if self.step % cfg.update_actor_interval == 0:
+        if self.actor_step:
             action = self.actor(obs)
             q = self.critic(obs, action, detach=True)[:, 0]
             actor_loss, lam = T.td3bc_actor_loss(q, action, batch.actions, cfg.alpha)
