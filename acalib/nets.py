@@ -283,9 +283,15 @@ def clip_grad_norm_per_run(params: list[Tensor], max_norm: float, runs: int) -> 
     Every parameter's leading axis is the run axis. Returns the per-run norms (runs,).
     """
     grads = [p.grad for p in params if p.grad is not None]
-    sq = torch.stack([g.reshape(runs, -1).pow(2).sum(1) for g in grads]).sum(0)
-    norms = sq.sqrt()
-    scale = (max_norm / (norms + 1e-6)).clamp(max=1.0)
-    for g in grads:
-        g.mul_(scale.view(runs, *([1] * (g.dim() - 1))))
+    norms, scales = per_run_clip_scales(grads, max_norm, runs)
+    for g, scale in zip(grads, scales):
+        g.mul_(scale)
     return norms
+
+
+def per_run_clip_scales(grads: list[Tensor], max_norm: float, runs: int) -> tuple[Tensor, list[Tensor]]:
+    """Per-run gradient norms (runs,) and, for each gradient, the factor that clips its run's norm to
+    ``max_norm`` (shaped to broadcast over it), as ``torch.nn.utils.clip_grad_norm_`` per run."""
+    norms = torch.stack([g.reshape(runs, -1).pow(2).sum(1) for g in grads]).sum(0).sqrt()
+    scale = (max_norm / (norms + 1e-6)).clamp(max=1.0)
+    return norms, [scale.view(runs, *([1] * (g.dim() - 1))) for g in grads]

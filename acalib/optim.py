@@ -12,6 +12,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from .nets import per_run_clip_scales
+
 
 def init_adam_state(opt: torch.optim.Adam) -> None:
     """Create the state ``torch.optim.Adam`` makes at its first step (zero moments, step 0), so that a
@@ -26,10 +28,8 @@ def init_adam_state(opt: torch.optim.Adam) -> None:
 
 
 def per_run_clip(grads: list[Tensor], max_norm: float, runs: int) -> list[Tensor]:
-    """``nets.clip_grad_norm_per_run`` on a list of gradients (leading axis: the run axis)."""
-    sq = torch.stack([g.reshape(runs, -1).pow(2).sum(1) for g in grads]).sum(0)
-    scale = (max_norm / (sq.sqrt() + 1e-6)).clamp(max=1.0)
-    return [g * scale.view(runs, *([1] * (g.dim() - 1))) for g in grads]
+    """``nets.clip_grad_norm_per_run`` on a list of gradients (leading axis: the run axis), out of place."""
+    return [g * scale for g, scale in zip(grads, per_run_clip_scales(grads, max_norm, runs)[1])]
 
 
 @torch.no_grad()

@@ -22,6 +22,7 @@ from ..config import Config
 from ..data.buffers import Batch
 from ..losses import sac as L
 from ..nets import QEnsemble, clip_grad_norm_per_run, make_policy, polyak_update
+from ..optim import adam_step_, init_adam_state, per_run_clip
 
 
 @dataclass(frozen=True)
@@ -128,8 +129,6 @@ class Agent(nn.Module):
             raise ValueError(f"{self.name} {self.no_compile_reason}; run it without --compile")
         import torch._dynamo
 
-        from ..optim import init_adam_state
-
         if cache_dir is not None and not os.environ.get("TORCHINDUCTOR_CACHE_DIR"):
             os.environ["TORCHINDUCTOR_CACHE_DIR"] = str(cache_dir)
         torch._dynamo.config.trace_autograd_ops = True  # torch.autograd.grad inside the graph
@@ -206,7 +205,6 @@ class Agent(nn.Module):
         compiled update (``enable_compile``) the same step as tensor operations, without ``backward()``."""
         opt = self.optimizers[name]
         if self._compiled is not None:
-            from ..optim import adam_step_, per_run_clip
             params = [p for group in opt.param_groups for p in group["params"]]
             grads = list(torch.autograd.grad(loss.sum(), params))
             adam_step_(opt, per_run_clip(grads, clip, self.runs) if clip is not None else grads)

@@ -280,14 +280,10 @@ def outdated(dataset_id: str, env: str) -> bool:
     before the environment had a zoo, or from a zoo exported again since (a new expert changes the
     expert score, and with it the medium checkpoint). It is rebuilt, so that every level of an
     environment comes from, and is scored by, the zoo it has now."""
-    path = minari_io.dataset_path(dataset_id) / "data" / "metadata.json"
     try:
-        meta = json.loads(path.read_text())
+        meta = _metadata(dataset_id)
     except FileNotFoundError:  # removed by a process rebuilding it: ask again under the build lock
         return True
-    except (ValueError, UnicodeDecodeError):
-        raise ValueError(f"{path} is damaged (not JSON); delete {path.parent.parent} and build the dataset again "
-                         f"(`acalib datasets build {env}-...`)") from None
     lo, hi, _ = reference_scores(env)
     return not np.allclose([meta["ref_min_score"], meta["ref_max_score"]], [lo, hi], rtol=1e-9, atol=0.0)
 

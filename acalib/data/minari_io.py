@@ -53,9 +53,8 @@ def verify(dataset_id: str) -> None:
     record = path / CHECKSUMS
     if not record.is_file():
         if dataset_id.startswith("acalib/"):
-            tmp = record.with_name(f".{CHECKSUMS}.tmp")
-            tmp.write_text(json.dumps(data_checksums(path), indent=2))
-            os.replace(tmp, record)
+            from ..runs import write_json_atomic
+            write_json_atomic(record, data_checksums(path))
         return
     try:
         expected = json.loads(record.read_text())

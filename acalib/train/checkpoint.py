@@ -15,6 +15,8 @@ from pathlib import Path
 
 import torch
 
+from ..runs import atomic_file
+
 SHA256_MAGIC = b"\nacalib-sha256:"
 TRAILER_BYTES = len(SHA256_MAGIC) + 64
 OFFLINE_ONLY_OPTIMIZERS = ("baseline",)  # Z(s)'s Adam: Z is never trained online (R <- Z copies its weights)
@@ -28,8 +30,6 @@ def save_checkpoint(path: str | Path, state: dict) -> None:
     torch.save(state, buffer)
     payload = buffer.getvalue()
     payload += SHA256_MAGIC + hashlib.sha256(payload).hexdigest().encode()
-    from ..runs import atomic_file
-
     with atomic_file(path, "wb") as f:
         f.write(lzma.compress(payload, preset=6) if path.suffix == ".xz" else payload)
 
