@@ -34,13 +34,20 @@ def positive_int(text: str) -> int:
     return value
 
 
+def add_compile_arg(p: argparse.ArgumentParser) -> None:
+    from .experiment import COMPILE_MIN_UPDATES
+    p.add_argument("--compile", action=argparse.BooleanOptionalAction, default=None,
+                   help="run each update as one torch.compile'd program (compiles once, 14-25 s on this CPU; "
+                        f"on a GPU replayed as a CUDA graph). Default: on for runs of >= {COMPILE_MIN_UPDATES:,} "
+                        "updates of a method that can be compiled, where the compile time is repaid")
+
+
 def add_loop_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--steps", type=positive_int, required=True, help="gradient steps (offline) or environment steps (online)")
     p.add_argument("--out", required=True, help="run directory (an unfinished run there is resumed)")
     p.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto (default: cpu)")
     p.add_argument("--cuda-graph", action="store_true", help="replay each update as one CUDA graph (GPU only)")
-    p.add_argument("--compile", action="store_true",
-                   help="run each update as one torch.compile'd program (compiles once, ~40 s on this CPU)")
+    add_compile_arg(p)
     p.add_argument("--eval-interval", type=positive_int, default=1000)
     p.add_argument("--eval-episodes", type=positive_int, default=10)
     p.add_argument("--checkpoint-interval", type=positive_int, default=None,
@@ -104,9 +111,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="updates per second per seed on this device")
     p.add_argument("--device", default="cpu")
     p.add_argument("--seeds", default="1,5", help="numbers of seeds to batch (default: 1,5)")
-    p.add_argument("--algos", default="sac,sac_ml,aca,cql,awac,td3_bc,br",
-                   help="comma-separated: sac, sac_ml, aca, cql, awac, td3_bc, br")
-    p.add_argument("--updates", type=positive_int, default=200)
+    p.add_argument("--algos", default="sac,sac_ml,aca,cql",
+                   help="comma-separated, of sac, sac_ml, aca, cql, awac, td3_bc, br (default: sac,sac_ml,aca,cql)")
+    p.add_argument("--updates", type=positive_int, default=None,
+                   help="updates timed per round (default: about 0.4 s of them, 5 to 50)")
+    p.add_argument("--compile", action=argparse.BooleanOptionalAction, default=True,
+                   help="also time the compiled update (default: on; its compile time is printed)")
     p.add_argument("--cuda-graph", action="store_true", help="also time the CUDA-graph update (GPU only)")
     p.add_argument("--d3rlpy-python", help="python of a venv with d3rlpy 2.8.1: compare, alternating runs")
     p.add_argument("--rounds", type=positive_int, default=3, help="alternating rounds when comparing")
@@ -120,6 +130,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--recompute", nargs="?", const="all", default="none", choices=("none", "online", "all"),
                    help="retrain runs instead of reusing them: all (the default when given), or online (every run "
                         "that starts from an offline run; the offline runs, e.g. those in results/runs, are kept)")
+    p.add_argument("--compile", choices=("auto", "on", "off"), default="auto",
+                   help="compiled updates in the notebooks' runs: auto (the default: runs long enough to repay the "
+                        "compile time; on a GPU replayed as CUDA graphs), on, or off")
     p.add_argument("--no-progress", action="store_true")
 
     p = sub.add_parser("export-runs", help="copy a profile's finished runs into results/runs/<profile> (to commit)")
@@ -158,6 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--out", help="run directory (default: runs/zoo/<env>-sac-s<seed>)")
     q.add_argument("--device", default="cpu")
     q.add_argument("--cuda-graph", action="store_true")
+    add_compile_arg(q)
     q = zsub.add_parser("export", help="copy the checkpoints the levels need into zoo/<env>/")
     q.add_argument("--env", required=True)
     q.add_argument("--run", required=True, help="the zoo training run directory")
@@ -206,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "reproduce":
             from .suite import reproduce
             suite = reproduce(args.profile, only=args.only, jobs=args.jobs, device=args.device,
-                              recompute=args.recompute, progress=not args.no_progress)
+                              recompute=args.recompute, progress=not args.no_progress, compile=args.compile)
             for r in suite.failed:
                 print(f"acalib: notebook {r.name} failed: {r.error}", file=sys.stderr)
             print(f"report: {suite.index} ({len(suite.results) - len(suite.failed)} of {len(suite.results)} "
@@ -266,7 +280,7 @@ def main(argv: list[str] | None = None) -> int:
                 out = args.out or f"runs/zoo/{args.env}-sac-s{args.seed}"
                 from .data.zoo import stop_when_converged
                 run = run_online("sac", args.steps, out, env=args.env, seeds=[args.seed], device=args.device,
-                                 cuda_graph=args.cuda_graph, stop_when=stop_when_converged,
+                                 cuda_graph=args.cuda_graph, stop_when=stop_when_converged, compile=args.compile,
                                  settings={"eval_interval": 10_000, "eval_episodes": 10,
                                            "checkpoint_interval": 10_000, "policy_snapshots": True})
                 print(f"zoo run: {run.path}")

@@ -167,6 +167,7 @@ class RunDir:
                 diff = sorted(k for k in set(old) | set(config) if old.get(k) != config.get(k)
                               and k not in VOLATILE)
                 raise ValueError(f"{self.path} holds a different run (differs in {diff}); choose another --out")
+            self._record_execution(old, config)
             return self.last_checkpoint.is_file()
         foreign = [p.name for p in (self.path.iterdir() if self.path.is_dir() else [])
                    if not p.name.startswith(".") and not (p.is_dir() and not any(p.iterdir()))]
@@ -176,6 +177,16 @@ class RunDir:
         self.checkpoints.mkdir(parents=True, exist_ok=True)
         write_json_atomic(self.config_path, config)
         return False
+
+    def _record_execution(self, old: dict, config: dict) -> None:
+        """A run resumed on another device or in the other compile mode records the new ones in its config,
+        and what every earlier process used under ``earlier_executions``."""
+        now = {k: config.get(k) for k in ("device", "compiled") if k in config}
+        was = {k: old.get(k) for k in now}
+        if now == was or self.done:  # a finished run is only read
+            return
+        earlier = [*old.get("earlier_executions", []), was]
+        write_json_atomic(self.config_path, {**old, **now, "earlier_executions": earlier})
 
     def clean_interrupted(self) -> list[Path]:
         """Remove the temporary files of writes a killed process left (``.last.pt.*``, ``.metrics.csv.*``,
@@ -259,7 +270,7 @@ VOLATILE = ("device", "progress", "compiled")  # how a run is executed, not what
 
 
 def _comparable(config: dict) -> dict:
-    return {k: v for k, v in config.items() if k not in VOLATILE}
+    return {k: v for k, v in config.items() if k not in (*VOLATILE, "earlier_executions")}
 
 
 @contextmanager

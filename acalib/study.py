@@ -39,6 +39,18 @@ class MissingRunError(LookupError):
     """A Study that only loads (``train=False``) was asked for a run that is not finished."""
 
 
+COMPILE_ENV = "ACALIB_COMPILE"  # on / off / auto: how the notebooks' runs compile (``acalib reproduce --compile``)
+COMPILE_CHOICES = {"on": True, "off": False, "auto": None}
+
+
+def compile_from_env() -> bool | None:
+    """``$ACALIB_COMPILE`` as ``Study(compile=...)``: on -> True, off -> False, auto or unset -> None."""
+    value = os.environ.get(COMPILE_ENV, "auto")
+    if value not in COMPILE_CHOICES:
+        raise ValueError(f"${COMPILE_ENV}={value!r}; valid: {list(COMPILE_CHOICES)}")
+    return COMPILE_CHOICES[value]
+
+
 def _finished(path: Path) -> bool:
     """A finished run directory (its ``done`` file), or a cached result file."""
     return (path / "done").is_file() if path.suffix != ".csv" else path.is_file()
@@ -74,7 +86,8 @@ class Study:
 
     def __init__(self, profile: str | Profile = "smoke", root: str | Path | None = None, device: str = "cpu",
                  seeds: list[int] | None = None, recompute: bool | float = False, progress: bool = True,
-                 runs_root: str | Path | None = None, recompute_stages: str = "all", train: bool = True):
+                 runs_root: str | Path | None = None, recompute_stages: str = "all", train: bool = True,
+                 compile: bool | None = None):
         self.profile = get_profile(profile) if isinstance(profile, str) else profile
         self.root = repo_root(root) if root is None else Path(root).resolve()
         # where runs are trained: ``runs_root``, else $ACALIB_RUNS_DIR, else <root>/runs
@@ -92,6 +105,8 @@ class Study:
         self.recompute_stages = RECOMPUTE_STAGES[recompute_stages]
         self.progress = progress
         self.train = train
+        # compiled updates: None (auto: where repaid, ``experiment.resolve_compile``), else $ACALIB_COMPILE (on/off/auto)
+        self.compile = compile if compile is not None else compile_from_env()
         self.used: list[dict] = []  # every run asked for: its path, stage and where it came from (PROVENANCE)
 
     # -- settings -------------------------------------------------------------------------
@@ -211,7 +226,7 @@ class Study:
             if finished:
                 return RunDir(out)
             return run_offline(algo, dataset, seeds, steps, out, device=self.device, overrides=overrides,
-                               settings=settings, size=self.profile.dataset_size)
+                               settings=settings, size=self.profile.dataset_size, compile=self.compile)
 
     def online(self, algo: str, init: RunDir | None = None, dataset: str | None = None, steps: int | None = None,
                seeds: list[int] | None = None, eval_interval: int | None = None, offline_data: bool = True,
@@ -239,7 +254,8 @@ class Study:
                 return RunDir(out)
             return run_online(algo, steps, out, init=init.path if init else None,
                               dataset=None if init else dataset, seeds=None if init else seeds,
-                              device=self.device, overrides=overrides, settings=settings, offline_data=offline_data)
+                              device=self.device, overrides=overrides, settings=settings, offline_data=offline_data,
+                              compile=self.compile)
 
     def actor_only(self, init: RunDir, dataset: str, critic: str = "offline", steps: int | None = None) -> RunDir:
         """Actor-only updates from ``init`` on ``dataset``'s states (Figs. 1b, 2, 3, 10, 11)."""

@@ -275,15 +275,19 @@ def _run_safely(*args, **kwargs) -> NotebookResult:
 
 def reproduce(profile: str, only: str | list[str] | None = None, jobs: int = 1, root: str | Path | None = None,
               device: str = "cpu", seeds: list[int] | None = None, recompute: bool | float | str = False,
-              progress: bool = True, registry: tuple[Notebook, ...] | None = None) -> SuiteResult:
+              progress: bool = True, registry: tuple[Notebook, ...] | None = None,
+              compile: str = "auto") -> SuiteResult:
     """Execute the suite's notebooks at ``profile`` (``jobs`` at a time) and write the report.
     ``recompute``: False, True / ``"all"`` (retrain every run), ``"online"`` (retrain the runs that start
     from an offline run, keeping the offline ones), or a Unix time. Notebooks the profile leaves out
-    are not executed; the report says why. ``registry``: the notebooks to choose from (default: ``NOTEBOOKS``)."""
+    are not executed; the report says why. ``registry``: the notebooks to choose from (default: ``NOTEBOOKS``).
+    ``compile``: auto / on / off, the runs' compiled updates (``$ACALIB_COMPILE`` in the kernels)."""
     from tqdm.auto import tqdm
 
-    from .study import repo_root
+    from .study import COMPILE_CHOICES, COMPILE_ENV, repo_root
 
+    if compile not in COMPILE_CHOICES:
+        raise ValueError(f"unknown compile {compile!r}; valid: {list(COMPILE_CHOICES)}")
     registry = NOTEBOOKS if registry is None else registry
     spec = get_profile(profile)
     profile = spec.name  # validates the name; 'lite/100' -> 'lite-div100' (folder names)
@@ -303,7 +307,7 @@ def reproduce(profile: str, only: str | list[str] | None = None, jobs: int = 1, 
                 recompute=time.time() if recompute is True else recompute)
     # for the kernels: progress bars are saved into the notebooks' outputs, so a few lines of them;
     # parallel kernels share the cores instead of each taking them all
-    kernel_env = {"TQDM_MININTERVAL": os.environ.get("TQDM_MININTERVAL", "30")}
+    kernel_env = {"TQDM_MININTERVAL": os.environ.get("TQDM_MININTERVAL", "30"), COMPILE_ENV: compile}
     if jobs > 1:
         kernel_env["OMP_NUM_THREADS"] = os.environ.get("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // jobs)))
     results: dict[str, NotebookResult] = {}

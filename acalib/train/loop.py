@@ -9,8 +9,9 @@ steps (default: every evaluation; and at the end) ``checkpoints/last.pt`` is rew
 """
 from __future__ import annotations
 
+import contextlib
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -78,6 +79,34 @@ class StatsAccumulator:
         return {k: sums[k] / counts[k] for k in sums}
 
 
+PHASES = ("update", "sample", "env", "evaluation", "checkpoint", "logging")
+
+
+@dataclass
+class PhaseTimes:
+    """Wall seconds per phase of a loop (``PHASES``), summed since the run started (across resumes).
+    On a GPU the update's kernels run asynchronously: their time lands where the host next waits."""
+    seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(PHASES, 0.0))
+
+    @contextlib.contextmanager
+    def __call__(self, phase: str):
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[phase] += time.perf_counter() - start
+
+    def load(self, saved: dict | None) -> None:
+        """Restore from a checkpoint (absent from checkpoints written before acalib timed phases)."""
+        for phase, s in (saved or {}).items():
+            self.seconds[phase] = float(s)
+
+    def table(self, total_s: float) -> dict[str, float]:
+        """The phases, and ``other``: the rest of ``total_s`` (progress bar, statistics, Python around them)."""
+        return {**{k: round(v, 3) for k, v in self.seconds.items()},
+                "other": round(max(total_s - sum(self.seconds.values()), 0.0), 3)}
+
+
 @dataclass
 class LoopSettings:
     """A run's loop: its length, evaluation, and checkpoints (by default at every evaluation, so that a
@@ -113,9 +142,13 @@ class Loop:
         self.t0 = time.perf_counter()
         self.elapsed_before = 0.0
         self.eval_s = 0.0  # wall time spent evaluating, included in ``elapsed``
+        self.phase = PhaseTimes()
+        # phases are timed from this step and loop clock: (0, 0) unless resumed from a checkpoint older than phase times
+        self.timed_from = (0, 0.0)
 
     def checkpoint_state(self, loop_state: dict) -> dict:
-        state = {"agent": self.agent.state(), "loop": {**loop_state, "elapsed": self.elapsed(), "eval_s": self.eval_s},
+        state = {"agent": self.agent.state(), "loop": {**loop_state, "elapsed": self.elapsed(), "eval_s": self.eval_s,
+                                                        "phase_s": dict(self.phase.seconds), "timed_from": list(self.timed_from)},
                  "evaluator_rounds": self.evaluator.rounds}
         if self.buffer is not None:
             state["buffer"] = self.buffer.state()
@@ -130,6 +163,9 @@ class Loop:
         self.evaluator.rounds = int(state["evaluator_rounds"])
         self.elapsed_before = float(state["loop"]["elapsed"])
         self.eval_s = float(state["loop"].get("eval_s", 0.0))  # absent from checkpoints before acalib recorded it
+        self.phase.load(state["loop"].get("phase_s"))
+        step, elapsed = state["loop"].get("timed_from", (state["loop"]["step"], self.elapsed_before))
+        self.timed_from = (int(step), float(elapsed))
         step, interval = int(state["loop"]["step"]), self.settings.eval_interval
         evaluations = [*([0] if self.evaluates_at_start else []), *range(interval, step + 1, interval),
                        *([step] if step == self.settings.steps and step % interval else [])]
@@ -148,6 +184,10 @@ class Loop:
         return {"step": 0}
 
     def save(self, loop_state: dict, final: bool = False) -> None:
+        with self.phase("checkpoint"):
+            self._save(loop_state, final)
+
+    def _save(self, loop_state: dict, final: bool) -> None:
         self.stats.check_finite()  # never write a checkpoint past a non-finite loss
         state = self.checkpoint_state(loop_state)
         if self.settings.policy_snapshots:
@@ -162,13 +202,21 @@ class Loop:
         if not self.run.final_checkpoint.is_file():
             self.save(loop_state, final=True)
         self.evaluator.close()
-        self.run.mark_done({**summary, "time_s": self.elapsed(), "last_return": self.last_return})
+        elapsed = self.elapsed()
+        self.run.mark_done({**summary, "time_s": elapsed, "last_return": self.last_return,
+                            "phase_s": self.phase.table(elapsed - self.timed_from[1]),
+                            "phases_timed_from_step": self.timed_from[0]})
 
     def evaluate(self, step: int, extra: dict[str, np.ndarray] | None = None) -> None:
         self.stats.check_finite()
         start = time.perf_counter()
-        returns = self.evaluator(self.agent)  # (R, episodes)
+        with self.phase("evaluation"):
+            returns = self.evaluator(self.agent)  # (R, episodes)
         self.eval_s += time.perf_counter() - start
+        with self.phase("logging"):
+            self._log(step, returns, extra)
+
+    def _log(self, step: int, returns: np.ndarray, extra: dict[str, np.ndarray] | None) -> None:
         train = self.stats.means()
         rows = []
         for r, seed in enumerate(self.agent.seeds):
@@ -204,8 +252,12 @@ def train_offline(agent, data: ReplayBuffer, run: RunDir, env: str, ref: tuple[f
     if loop.evaluates_at_start and agent.step == 0:
         loop.evaluate(0)
     bar = loop.bar(agent.step)
+    phase = loop.phase
     while agent.step < settings.steps:
-        stats = update(data.sample(agent.config.batch_size, agent.data_generators))
+        with phase("sample"):
+            batch = data.sample(agent.config.batch_size, agent.data_generators)
+        with phase("update"):
+            stats = update(batch)
         loop.stats.add(agent.step, stats)
         bar.update(1)
         if loop.due(agent.step, settings.eval_interval):
@@ -235,19 +287,24 @@ def train_online(agent, buffer: ReplayBuffer, run: RunDir, env: str, ref: tuple[
     rollout_sums, rollout_counts = np.zeros(agent.runs), np.zeros(agent.runs)
     # a run killed after the checkpoint at which its rule held ends there, without further steps
     stopped = resume and step > 0 and stop_when is not None and stop_when(run)
+    phase = loop.phase
     while step < settings.steps and not stopped:
-        with torch_threads(1):  # acting is a tiny forward pass; the update below uses every thread
+        with phase("env"), torch_threads(1):  # acting is a tiny forward pass; the update below uses every thread
             obs = torch.as_tensor(envs.obs, device=agent.device)
             action = agent.act(obs.unsqueeze(1)).squeeze(1)  # (R, A)
             o, r, o2, term, end = envs.step(action.cpu().numpy())
-        buffer.add(o, action, r, o2, term, end)
+            buffer.add(o, action, r, o2, term, end)
         for i in np.flatnonzero(end):
             rollout_sums[i] += envs.completed_returns[i][-1]
             rollout_counts[i] += 1
         step += 1
         if len(buffer) > agent.config.batch_size:
             for _ in range(agent.updates_per_step(step)):
-                loop.stats.add(step, agent.update(buffer.sample(agent.config.batch_size, agent.data_generators)))
+                with phase("sample"):
+                    batch = buffer.sample(agent.config.batch_size, agent.data_generators)
+                with phase("update"):
+                    stats = agent.update(batch)
+                loop.stats.add(step, stats)
         bar.update(1)
         if loop.due(step, settings.eval_interval):
             rollout = np.where(rollout_counts > 0, rollout_sums / np.maximum(rollout_counts, 1), np.nan)
