@@ -13,7 +13,7 @@ from .data.buffers import ReplayBuffer, top_n_episodes
 from .data.datasets import load_dataset, reload_dataset
 from .envs import D4RL_REF_SCORES, EnvBatch
 from .runs import RunDir
-from .train.checkpoint import load_checkpoint
+from .checkpoint import load_checkpoint
 from .train.loop import LoopSettings, train_offline, train_online
 
 ONLINE_BUFFER_SIZE = 1_000_000  # paper App. E.1

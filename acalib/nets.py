@@ -86,7 +86,7 @@ def squashed_log_prob_from_raw(u: Tensor, mean: Tensor, log_std: Tensor) -> Tens
 class SquashedGaussianPolicy(nn.Module):
     """tanh(N(mu(s), sigma(s)^2)) with state-dependent log sigma clamped to [-20, 2].
 
-    Matches d3rlpy 1.1 ``SquashedNormalPolicy`` (official-implementations.md 1.1-1.2):
+    Matches d3rlpy 1.1 ``SquashedNormalPolicy`` (docs/fidelity.md §1):
     a sample's log-prob uses its raw pre-tanh value; a given action's log-prob clamps it
     to +-0.999999 and inverts with atanh. The deterministic action is tanh(mu).
     """

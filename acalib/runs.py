@@ -305,7 +305,7 @@ def export_run(run: RunDir, dest: str | Path, checkpoint: bool = False) -> RunDi
     and renamed, so an interrupted export leaves no half run behind."""
     import shutil
 
-    from .train.checkpoint import load_checkpoint, save_checkpoint, transfer_state
+    from .checkpoint import load_checkpoint, save_checkpoint, transfer_state
 
     if not run.done:
         raise ValueError(f"{run.path} has not finished (no done file): only finished runs are exported")

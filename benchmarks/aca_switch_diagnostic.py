@@ -1,4 +1,4 @@
-"""ACA online from an intermediate SAC+ML checkpoint (the issue's lead: collapse after ~2k online steps).
+"""ACA online from an intermediate SAC+ML checkpoint (investigating ACA's collapse after ~2k online steps).
 Diagnostics only: not a claims-profile run. usage: python benchmarks/aca_switch_diagnostic.py CKPT OUT STEPS [key=value ...]"""
 import sys, json
 import torch
@@ -7,7 +7,7 @@ from acalib.algos import SACML, SACMLConfig, ACA, aca_config
 from acalib.data.buffers import ReplayBuffer, top_n_episodes
 from acalib.data.datasets import load_dataset
 from acalib.runs import RunDir
-from acalib.train.checkpoint import load_checkpoint
+from acalib.checkpoint import load_checkpoint
 from acalib.train.loop import LoopSettings, train_online
 import numpy as np
 

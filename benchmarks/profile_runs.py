@@ -26,7 +26,7 @@ from acalib.data.buffers import ReplayBuffer, top_n_episodes
 from acalib.data.datasets import load_dataset
 from acalib.profiles import get_profile
 from acalib.runs import RunDir
-from acalib.train.checkpoint import load_checkpoint
+from acalib.checkpoint import load_checkpoint
 from acalib.train.loop import PHASES, LoopSettings, train_offline, train_online
 
 PER_EVALUATION = ("evaluation", "logging", "checkpoint")

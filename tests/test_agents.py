@@ -4,7 +4,7 @@ import torch
 
 from acalib.algos import ACA, SAC, SACML, SACConfig, SACMLConfig, aca_config
 from acalib.data.buffers import ReplayBuffer, top_n_episodes
-from acalib.train.checkpoint import load_checkpoint, save_checkpoint
+from acalib.checkpoint import load_checkpoint, save_checkpoint
 
 SMALL = dict(hidden=(64, 64), batch_size=32)
 

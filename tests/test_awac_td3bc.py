@@ -3,30 +3,29 @@ import torch
 
 from acalib.algos import AWAC, TD3BC, AWACConfig, TD3BCConfig
 from acalib.data.buffers import ReplayBuffer
-from acalib.losses import awac as W
-from acalib.losses import td3bc as T
+from acalib import losses
 from test_agents import assert_run_matches, train
 
 
 def test_awac_weights_and_loss():
     q = torch.tensor([[1.0, 2.0, 3.0], [0.0, 0.0, 0.0]])
     v = torch.tensor([[1.0, 1.0, 1.0], [1.0, 1.0, 1.0]])
-    w = W.awac_weights(q, v, lam=2.0)
+    w = losses.awac.awac_weights(q, v, lam=2.0)
     e = torch.exp(torch.tensor([0.0, 0.5, 1.0]))
     torch.testing.assert_close(w[0], 3 * e / e.sum())
     torch.testing.assert_close(w[1], torch.ones(3))  # equal advantages: weight 1 each
     lp = torch.tensor([[-1.0, -2.0, -3.0], [-1.0, -1.0, -1.0]])
-    torch.testing.assert_close(W.awac_actor_loss(lp, w), -(lp * w).sum(-1))
+    torch.testing.assert_close(losses.awac.awac_actor_loss(lp, w), -(lp * w).sum(-1))
 
 
 def test_td3bc_actor_loss_and_smoothing():
     q = torch.tensor([[2.0, -4.0]])
     a = torch.tensor([[[0.5, 0.0], [0.0, 0.0]]])
     a_data = torch.tensor([[[0.0, 0.0], [0.0, 1.0]]])
-    loss, lam = T.td3bc_actor_loss(q, a, a_data, alpha=2.5)
+    loss, lam = losses.td3_bc.td3bc_actor_loss(q, a, a_data, alpha=2.5)
     assert lam.item() == pytest.approx(2.5 / 3.0)
     assert loss.item() == pytest.approx(-2.5 / 3.0 * (-1.0) + (0.25 + 1.0) / 4)
-    smoothed = T.smoothed_target_action(torch.tensor([0.9, -0.2, 0.0]), torch.tensor([10.0, -1.0, 0.5]))
+    smoothed = losses.td3_bc.smoothed_target_action(torch.tensor([0.9, -0.2, 0.0]), torch.tensor([10.0, -1.0, 0.5]))
     torch.testing.assert_close(smoothed, torch.tensor([1.0, -0.4, 0.1]))  # noise clipped to 0.5, action to 1
 
 

@@ -15,8 +15,8 @@ from acalib.algos.ensemble import member_seeds
 from acalib.data.balanced_replay import BalancedReplayBuffer
 from acalib.data.buffers import ReplayBuffer
 from acalib.experiment import run_offline, run_online
-from acalib.losses import br as B
-from acalib.train.checkpoint import load_checkpoint
+from acalib import losses
+from acalib.checkpoint import load_checkpoint
 from test_agents import assert_run_matches, run_slice, train
 
 SMALL_CQL = dict(hidden=(32, 32), batch_size=16, n_action_samples=2, ensemble_size=2)
@@ -25,7 +25,7 @@ SMALL_BR = BRConfig(hidden=(32, 32), batch_size=16, density_hidden=(32, 32), den
 
 def test_js_loss_matches_a_direct_computation_and_is_tight_at_the_true_ratio():
     w_off, w_on = torch.tensor([[0.0, 0.5, 2.0], [1.0, 1.0, 3.0]]), torch.tensor([[0.2, 4.0], [1.0, 0.0]])
-    loss = B.js_density_ratio_loss(w_off, w_on)
+    loss = losses.br.js_density_ratio_loss(w_off, w_on)
     for r in range(2):
         off = [-math.log(2 / (w + 1) + 1e-10) for w in w_off[r].tolist()]
         on = [math.log(2 * w / (w + 1) + 1e-10) for w in w_on[r].tolist()]
@@ -37,21 +37,21 @@ def test_js_loss_matches_a_direct_computation_and_is_tight_at_the_true_ratio():
     off_atoms, on_atoms = torch.tensor([0, 0, 1, 2]), torch.tensor([0, 1, 2, 2])
     m = (p_off + p_on) / 2
     jsd = 0.5 * (p_on * np.log(p_on / m)).sum() + 0.5 * (p_off * np.log(p_off / m)).sum()
-    at_truth = B.js_density_ratio_loss(ratio[off_atoms][None], ratio[on_atoms][None]).item()
+    at_truth = losses.br.js_density_ratio_loss(ratio[off_atoms][None], ratio[on_atoms][None]).item()
     assert at_truth == pytest.approx(-2 * jsd, abs=1e-8)
     for bump in ([0.3, 0, 0], [0, -0.2, 0], [0, 0, 0.5]):
         w = ratio + torch.tensor(bump, dtype=ratio.dtype)
-        assert B.js_density_ratio_loss(w[off_atoms][None], w[on_atoms][None]).item() > at_truth
+        assert losses.br.js_density_ratio_loss(w[off_atoms][None], w[on_atoms][None]).item() > at_truth
 
 
 def test_priority_is_normalised_by_the_offline_batch_and_clamped():
     w = torch.tensor([[1.0, 32.0, 0.0, 1e20], [1.0, 32.0, 0.0, 1.0]])
     w_off = torch.tensor([[1.0, 1.0], [32.0, 32.0]])  # run 1's offline batch scores 2 after the 1/T power
-    p = B.balanced_priority(w, w_off, temperature=5.0, clip=(1e-3, 1e3))
+    p = losses.br.balanced_priority(w, w_off, temperature=5.0, clip=(1e-3, 1e3))
     expected = torch.tensor([[1.0, 2.0, 1e-3, 1e3], [0.5, 1.0, 1e-3, 0.5]])
     torch.testing.assert_close(p, expected, rtol=1e-5, atol=0)
     with pytest.raises(ValueError, match="temperature must be positive"):
-        B.balanced_priority(w, w_off, temperature=0.0)
+        losses.br.balanced_priority(w, w_off, temperature=0.0)
     with pytest.raises(ValueError, match="init_online_fraction must lie in \\(0, 1\\), got 1.0"):
         BRConfig(init_online_fraction=1.0)
 
@@ -60,7 +60,7 @@ def test_moment_matching_against_the_literal_formula():
     g = torch.Generator().manual_seed(0)
     mean = torch.randn(2, 5, 4, 3, generator=g, dtype=torch.float64)  # (R, E, B, A)
     log_std = torch.randn(2, 5, 4, 3, generator=g, dtype=torch.float64) * 0.5
-    mu, log_sigma = B.moment_match(mean, log_std, dim=1)
+    mu, log_sigma = losses.br.moment_match(mean, log_std, dim=1)
     for r in range(2):
         for b in range(4):
             for a in range(3):
@@ -70,10 +70,10 @@ def test_moment_matching_against_the_literal_formula():
                 assert mu[r, b, a].item() == pytest.approx(mu_bar, rel=1e-12)
                 assert math.exp(log_sigma[r, b, a].item()) == pytest.approx(math.sqrt(var), rel=1e-10)
     # one member is that member; sigma is clamped to [e^-20, e^2] as the official code
-    one_mu, one_ls = B.moment_match(mean[:, :1], log_std[:, :1], dim=1)
+    one_mu, one_ls = losses.br.moment_match(mean[:, :1], log_std[:, :1], dim=1)
     torch.testing.assert_close(one_mu, mean[:, 0])
     torch.testing.assert_close(one_ls, log_std[:, 0])
-    _, wide = B.moment_match(torch.tensor([[-100.0, 100.0]]), torch.zeros(1, 2), dim=1)
+    _, wide = losses.br.moment_match(torch.tensor([[-100.0, 100.0]]), torch.zeros(1, 2), dim=1)
     assert wide.item() == 2.0
 
 
@@ -92,7 +92,7 @@ def test_density_ratio_net_orders_points_by_the_true_ratio():
     for _ in range(600):
         off = torch.randn(1, 256, 2, generator=g)
         on = torch.randn(1, 256, 2, generator=g) + mu
-        loss = B.js_density_ratio_loss(net(off[..., :1], off[..., 1:]), net(on[..., :1], on[..., 1:]))
+        loss = losses.br.js_density_ratio_loss(net(off[..., :1], off[..., 1:]), net(on[..., :1], on[..., 1:]))
         opt.zero_grad()
         loss.sum().backward()
         opt.step()
@@ -165,7 +165,7 @@ def test_switch_to_br_keeps_the_members_and_resets_alpha(transitions):
     mean, log_std = off.actor.distribution(member_obs)
     mu, log_sigma = br.actor.distribution(obs)
     torch.testing.assert_close(mu, mean.view(2, 2, 7, -1).mean(1))
-    torch.testing.assert_close(log_sigma, B.moment_match(mean.view(2, 2, 7, -1), log_std.view(2, 2, 7, -1))[1])
+    torch.testing.assert_close(log_sigma, losses.br.moment_match(mean.view(2, 2, 7, -1), log_std.view(2, 2, 7, -1))[1])
     assert torch.equal(br.alpha, torch.ones(2)) and br.seeds == [0, 1] and br.member_seeds == off.seeds
     w = br.density(obs, act)
     assert torch.all((w - 1).abs() < 0.1)  # last bias 1, tiny last weights: w starts near 1

@@ -5,7 +5,7 @@ import torch
 
 from acalib.algos import CQL, CQLConfig
 from acalib.data.buffers import ReplayBuffer
-from acalib.losses import cql as C
+from acalib import losses
 from test_agents import assert_run_matches, train
 
 
@@ -15,9 +15,9 @@ def test_logsumexp_gap_against_a_loop():
     r = lambda *s: torch.randn(*s, generator=g)  # noqa: E731
     q_pol, q_next, q_rand, q_data = r(R, n, B, N), r(R, n, B, N), r(R, n, B, N), r(R, n, B)
     lp, lp_next = r(R, B, N), r(R, B, N)
-    log_u = C.uniform_log_density(A)
+    log_u = losses.cql.uniform_log_density(A)
     assert log_u == pytest.approx(A * math.log(0.5))
-    gap = C.cql_logsumexp_gap(q_pol, lp, q_next, lp_next, q_rand, log_u, q_data)
+    gap = losses.cql.cql_logsumexp_gap(q_pol, lp, q_next, lp_next, q_rand, log_u, q_data)
     for run in range(R):
         total = 0.0
         for i in range(n):
@@ -32,9 +32,9 @@ def test_logsumexp_gap_against_a_loop():
 def test_penalty_and_lagrange_direction():
     gap = torch.tensor([2.0, 0.5])  # w * gap = 20 > tau = 10 for run 0, 5 < 10 for run 1
     log_ap = torch.zeros(2, requires_grad=True)
-    torch.testing.assert_close(C.conservative_penalty(gap, log_ap, 10.0, 10.0), torch.tensor([10.0, -5.0]),
+    torch.testing.assert_close(losses.cql.conservative_penalty(gap, log_ap, 10.0, 10.0), torch.tensor([10.0, -5.0]),
                                check_dtype=False)
-    C.conservative_alpha_loss(gap, log_ap, 10.0, 10.0).sum().backward()
+    losses.cql.conservative_alpha_loss(gap, log_ap, 10.0, 10.0).sum().backward()
     assert log_ap.grad[0] < 0 < log_ap.grad[1]  # gradient descent raises alpha' for run 0, lowers it for run 1
 
 
@@ -50,10 +50,9 @@ def test_cql_batched_seeds_match_single_seed(transitions):
 
 def test_cql_with_baseline_aligns_into_aca(transitions):
     from acalib.algos import ACA, aca_config
-    from acalib.losses import sac as L
 
-    assert torch.equal(L.floor_log_pi(torch.tensor([-3.0, 2.0]), 0.0), torch.tensor([0.0, 2.0]))
-    assert torch.equal(L.floor_log_pi(torch.tensor([-3.0, 2.0]), None), torch.tensor([-3.0, 2.0]))
+    assert torch.equal(losses.sac_ml.floor_log_pi(torch.tensor([-3.0, 2.0]), 0.0), torch.tensor([0.0, 2.0]))
+    assert torch.equal(losses.sac_ml.floor_log_pi(torch.tensor([-3.0, 2.0]), None), torch.tensor([-3.0, 2.0]))
     cfg = CQLConfig(hidden=(32, 32), batch_size=16, n_action_samples=2, fit_baseline=True)
     off = CQL(cfg, transitions.obs_dim, transitions.act_dim, [0, 1])
     before = off.baseline.net.weights[0].detach().clone()

@@ -39,7 +39,7 @@ def test_graph_replay_matches_eager(transitions, algo):
 @needs_cuda
 def test_cuda_checkpoint_round_trip(tmp_path, transitions):
     """A CUDA agent's checkpoint (generator states included) loads back onto CUDA."""
-    from acalib.train.checkpoint import load_checkpoint, save_checkpoint
+    from acalib.checkpoint import load_checkpoint, save_checkpoint
 
     agent = SAC(SACConfig(hidden=(32, 32)), transitions.obs_dim, transitions.act_dim, [0], "cuda", True)
     data = ReplayBuffer.from_transitions(transitions, 1, "cuda")

@@ -22,7 +22,7 @@ from acalib import cli
 from acalib.data import minari_io
 from acalib.data.datasets import load_dataset
 from acalib.runs import RunDir
-from acalib.train.checkpoint import load_checkpoint, save_checkpoint
+from acalib.checkpoint import load_checkpoint, save_checkpoint
 
 SMALL = ["--set", "hidden=[16,16]", "--set", "batch_size=16"]
 
@@ -220,7 +220,7 @@ class Payload:
 def test_pickled_payloads_are_refused(tmp_path):
     import hashlib
     import io
-    from acalib.train.checkpoint import SHA256_MAGIC
+    from acalib.checkpoint import SHA256_MAGIC
     path = tmp_path / "evil.pt"
     buffer = io.BytesIO()
     torch.save({"obj": Payload()}, buffer)  # with a valid trailer: only weights_only stops it

@@ -9,7 +9,7 @@ from acalib import cli
 from acalib.algos.sac_ml import SACML
 from acalib.experiment import run_offline, run_online
 from acalib.runs import RunDir
-from acalib.train.checkpoint import load_checkpoint, save_checkpoint
+from acalib.checkpoint import load_checkpoint, save_checkpoint
 from acalib.train.loop import PHASES, NonFiniteLossError, StatsAccumulator
 
 SMALL = {"hidden": [32, 32], "batch_size": 32}

@@ -16,8 +16,7 @@ import torch
 from torch import Tensor
 
 from ..data.buffers import Batch
-from ..losses import aca as A
-from ..losses import sac as L
+from .. import losses
 from ..nets import polyak_update, q_from_baseline
 from .sac import SAC, SACConfig
 
@@ -26,7 +25,7 @@ from .sac import SAC, SACConfig
 class ACAConfig(SACConfig):
     """ACA online hyperparameters; defaults are the medium group (paper Tables 9-11)."""
 
-    CHOICES: ClassVar[dict] = {**SACConfig.CHOICES, "k_schedule": A.K_SCHEDULES,
+    CHOICES: ClassVar[dict] = {**SACConfig.CHOICES, "k_schedule": losses.aca.K_SCHEDULES,
                                "critic_update": ("aligned", "sac"), "r_init": ("baseline", "offline_q")}
 
     beta: float = 7.0  # beta-clipping width, in sigmas of pi0
@@ -59,7 +58,7 @@ class ACAGroup:
     reward_shift: float = 0.0
 
 
-# The one table of per-group ACA settings (official-implementations.md 1.9).
+# The one table of per-group ACA settings (docs/fidelity.md §3.5).
 ACA_GROUPS: dict[str, ACAGroup] = {
     "random": ACAGroup(n_trajs=0, beta=7.0, k0=1.0, k_horizon=10, k_min=0.0),
     "medium": ACAGroup(n_trajs=0, beta=7.0, k0=1.0, k_horizon=40, k_min=0.5),
@@ -115,8 +114,8 @@ class ACA(SAC):
     def __init__(self, config: ACAConfig, obs_dim: int, act_dim: int, seeds: list[int], device: str = "cpu",
                  cuda_graph: bool = False):
         super().__init__(config, obs_dim, act_dim, seeds, device, cuda_graph)
-        if config.k_schedule not in A.K_SCHEDULES:
-            raise ValueError(f"unknown k_schedule {config.k_schedule!r}; valid: {A.K_SCHEDULES}")
+        if config.k_schedule not in losses.aca.K_SCHEDULES:
+            raise ValueError(f"unknown k_schedule {config.k_schedule!r}; valid: {losses.aca.K_SCHEDULES}")
         if config.critic_update not in CRITIC_UPDATES:
             raise ValueError(f"unknown critic_update {config.critic_update!r}; valid: {CRITIC_UPDATES}")
         if config.r_init not in R_INITS:
@@ -154,17 +153,17 @@ class ACA(SAC):
     @property
     def k(self) -> float:
         c = self.config
-        return A.interpolation_weight(self.step, c.k0, c.k_horizon, c.k_min, c.k_schedule)
+        return losses.aca.interpolation_weight(self.step, c.k0, c.k_horizon, c.k_min, c.k_schedule)
 
     @torch.no_grad()
     def reference_terms(self, obs: Tensor) -> tuple[Tensor, Tensor, Tensor]:
         """pi0's mean, log std and beta-clip bound C_beta at ``obs``."""
         mean, log_std = self.reference.distribution(obs)
-        return mean, log_std, A.beta_clip_bound(self.reference, mean, log_std, self.config.beta)
+        return mean, log_std, losses.aca.beta_clip_bound(self.reference, mean, log_std, self.config.beta)
 
     def clipped_log_pi0(self, terms: tuple[Tensor, Tensor, Tensor], action: Tensor) -> Tensor:
         mean, log_std, bound = terms
-        return A.beta_clip(self.reference.log_prob_under(mean, log_std, action), bound)
+        return losses.aca.beta_clip(self.reference.log_prob_under(mean, log_std, action), bound)
 
     def before_update(self) -> None:
         super().before_update()
@@ -172,7 +171,7 @@ class ACA(SAC):
 
     def policy_value(self, obs: Tensor, action: Tensor) -> Tensor:
         """Eq. (21): min_j [R_j(s, a~)] + k clip(log pi0(a~|s)); gradients to the action only."""
-        q = A.aligned_q(self.critic(obs, action, detach=True), self.clipped_log_pi0(self.reference_terms(obs), action),
+        q = losses.aca.aligned_q(self.critic(obs, action, detach=True), self.clipped_log_pi0(self.reference_terms(obs), action),
                         self._k)
         return q.min(dim=1).values
 
@@ -189,22 +188,22 @@ class ACA(SAC):
         with torch.no_grad():
             next_r = self.critic_target(batch.next_obs, next_action)
             if cfg.critic_update == "sac":  # BC only (Eq. 23-24): no log pi0 in the critic
-                target = L.sac_critic_target(batch.rewards + cfg.reward_shift, batch.terminals, next_r, next_log_pi,
+                target = losses.sac.sac_critic_target(batch.rewards + cfg.reward_shift, batch.terminals, next_r, next_log_pi,
                                              alpha, cfg.gamma)
             else:
-                target = A.aca_critic_target(batch.rewards, batch.terminals, next_r,
+                target = losses.aca.aca_critic_target(batch.rewards, batch.terminals, next_r,
                                              self.clipped_log_pi0(ref_next, next_action), next_log_pi, alpha, k,
                                              cfg.gamma, cfg.reward_shift)
             clipped_data = self.clipped_log_pi0(ref_s, batch.actions)
         r_data = self.critic(batch.obs, batch.actions)
-        q_data = r_data if cfg.critic_update == "sac" else A.aligned_q(r_data, clipped_data, k)
-        critic_loss, stats = L.critic_loss(q_data, target)
+        q_data = r_data if cfg.critic_update == "sac" else losses.aca.aligned_q(r_data, clipped_data, k)
+        critic_loss, stats = losses.common.critic_loss(q_data, target)
         self.optimize("critic", critic_loss)
 
         # Gradients reach the actor through a~ in both R and log pi0; C_beta and the weights stay constant.
         clipped_pi = self.clipped_log_pi0(ref_s, pi_action)
-        q_pi = A.aligned_q(self.critic(batch.obs, pi_action, detach=True), clipped_pi, k).min(dim=1).values
-        actor_loss = L.sac_actor_loss(log_pi, q_pi, alpha)
+        q_pi = losses.aca.aligned_q(self.critic(batch.obs, pi_action, detach=True), clipped_pi, k).min(dim=1).values
+        actor_loss = losses.sac.sac_actor_loss(log_pi, q_pi, alpha)
         self.optimize("actor", actor_loss, clip=cfg.actor_grad_clip)
 
         polyak_update(self.critic_target, self.critic, cfg.tau)

@@ -10,9 +10,8 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from .. import seeding
+from .. import losses, seeding
 from ..data.buffers import Batch
-from ..losses import awac as W
 from ..nets import polyak_update
 from .sac import SAC, SACConfig
 
@@ -66,8 +65,8 @@ class AWAC(SAC):
             sampled, _ = actor.rsample(mean.detach().unsqueeze(2), log_std.detach().unsqueeze(2), noise_v)
             obs = batch.obs.unsqueeze(2).expand(r, b, n, self.obs_dim).reshape(r, b * n, self.obs_dim)
             v = self.critic(obs, sampled.reshape(r, b * n, self.act_dim)).min(dim=1).values.view(r, b, n).mean(-1)
-            weights = W.awac_weights(q_data, v, cfg.lam)
-        actor_loss = W.awac_actor_loss(actor.log_prob_under(mean, log_std, batch.actions), weights)
+            weights = losses.awac.awac_weights(q_data, v, cfg.lam)
+        actor_loss = losses.awac.awac_actor_loss(actor.log_prob_under(mean, log_std, batch.actions), weights)
         self.optimize("actor", actor_loss, clip=cfg.actor_grad_clip)
         return {"actor_loss": actor_loss.detach(), "advantage": (q_data - v).mean(-1),
                 "weight_max": weights.max(-1).values}

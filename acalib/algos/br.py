@@ -19,11 +19,9 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-from .. import seeding
+from .. import losses, seeding
 from ..config import Config
 from ..data.balanced_replay import BalancedReplayBuffer, BRBatch
-from ..losses import br as B
-from ..losses import sac as L
 from ..nets import BatchedMLP, QEnsemble, SquashedGaussianPolicy, polyak_update
 from .ensemble import EnsembleSize, member_seeds
 from .sac import Agent
@@ -90,7 +88,7 @@ class MomentMatchedPolicy(nn.Module):
         r, e = obs.shape[0], self.ensemble_size
         x = obs.unsqueeze(1).expand(r, e, *obs.shape[1:]).reshape(r * e, *obs.shape[1:])
         mean, log_std = self.members.distribution(x)  # (R * E, n, A)
-        return B.moment_match(mean.view(r, e, *mean.shape[1:]), log_std.view(r, e, *log_std.shape[1:]), dim=1)
+        return losses.br.moment_match(mean.view(r, e, *mean.shape[1:]), log_std.view(r, e, *log_std.shape[1:]), dim=1)
 
     def deterministic(self, obs: Tensor) -> Tensor:
         return torch.tanh(self.distribution(obs)[0])
@@ -199,23 +197,23 @@ class BR(Agent):
         cfg = self.config
         w_offline = self.density(batch.offline_obs, batch.offline_actions)  # (R, B_w)
         w_online = self.density(batch.online_obs, batch.online_actions)
-        density_loss = B.js_density_ratio_loss(w_offline, w_online)
+        density_loss = losses.br.js_density_ratio_loss(w_offline, w_online)
         with torch.no_grad():  # priorities from the density ratio before its step (official)
             w_rl = self.density(batch.obs, batch.actions)
-            priority = B.balanced_priority(w_rl, w_offline, cfg.priority_temperature, cfg.priority_clip)
+            priority = losses.br.balanced_priority(w_rl, w_offline, cfg.priority_temperature, cfg.priority_clip)
 
         mean, log_std = self.actor.distribution(batch.obs)
         pi_action, log_pi = self.actor.rsample(mean, log_std, noise[0])
         alpha = self.alpha  # this step's losses all use alpha before its update (official)
-        temp_loss = L.temperature_loss(self.log_alpha, log_pi, self.target_entropy)
-        actor_loss = B.ensemble_actor_loss(log_pi, self.q(batch.obs, pi_action, detach=True), alpha)
+        temp_loss = losses.common.temperature_loss(self.log_alpha, log_pi, self.target_entropy)
+        actor_loss = losses.br.ensemble_actor_loss(log_pi, self.q(batch.obs, pi_action, detach=True), alpha)
         with torch.no_grad():
             next_mean, next_log_std = self.actor.distribution(batch.next_obs)
             next_action, next_log_pi = self.actor.rsample(next_mean, next_log_std, noise[1])
-            target = B.ensemble_critic_target(batch.rewards, batch.terminals,
+            target = losses.br.ensemble_critic_target(batch.rewards, batch.terminals,
                                               self.q(batch.next_obs, next_action, target=True), next_log_pi,
                                               alpha, cfg.gamma)
-        critic_loss, stats = B.ensemble_critic_loss(self.q(batch.obs, batch.actions), target)
+        critic_loss, stats = losses.br.ensemble_critic_loss(self.q(batch.obs, batch.actions), target)
 
         self.optimize("temperature", temp_loss)
         self.optimize("actor", actor_loss)

@@ -14,10 +14,8 @@ from typing import ClassVar
 import torch
 from torch import Tensor, nn
 
-from .. import seeding
+from .. import losses, seeding
 from ..data.buffers import Batch
-from ..losses import cql as C
-from ..losses import sac as L
 from ..nets import polyak_update
 from .sac import SAC, SACConfig
 from .sac_ml import baseline_step, make_baseline
@@ -27,7 +25,7 @@ from .sac_ml import baseline_step, make_baseline
 class CQLConfig(SACConfig):
     """CQL hyperparameters; paper Tables 9 and 11 (d3rlpy 1.1 defaults otherwise)."""
 
-    CHOICES: ClassVar[dict] = {**SACConfig.CHOICES, "z_target": L.Z_TARGETS}
+    CHOICES: ClassVar[dict] = {**SACConfig.CHOICES, "z_target": losses.sac_ml.Z_TARGETS}
 
     actor_lr: float = 1e-4
     temp_lr: float = 1e-4
@@ -56,7 +54,7 @@ class CQL(SAC):
                                                        device=self.device))
         if config.alpha_prime_lr > 0:
             self.optimizers["alpha_prime"] = self.adam([self.log_alpha_prime], config.alpha_prime_lr)
-        self.log_uniform = C.uniform_log_density(act_dim)
+        self.log_uniform = losses.cql.uniform_log_density(act_dim)
         if config.fit_baseline:
             make_baseline(self, config)
 
@@ -77,12 +75,12 @@ class CQL(SAC):
             next_mean, next_log_std = actor.distribution(batch.next_obs)
             if cfg.soft_q_backup:
                 next_action, next_log_pi = actor.rsample(next_mean, next_log_std, noise[1])
-                target = L.sac_critic_target(batch.rewards, batch.terminals,
+                target = losses.sac.sac_critic_target(batch.rewards, batch.terminals,
                                              self.critic_target(batch.next_obs, next_action), next_log_pi,
                                              alpha, cfg.gamma)
             else:
                 next_q = self.critic_target(batch.next_obs, actor.mode(next_mean)).min(dim=1).values
-                target = L.soft_bellman_target(batch.rewards, batch.terminals, next_q, cfg.gamma)
+                target = losses.common.soft_bellman_target(batch.rewards, batch.terminals, next_q, cfg.gamma)
             a_s, lp_s = actor.rsample(mean.detach().unsqueeze(2), log_std.detach().unsqueeze(2), noise_s)
             a_next, lp_next = actor.rsample(next_mean.unsqueeze(2), next_log_std.unsqueeze(2), noise_next)
 
@@ -92,16 +90,16 @@ class CQL(SAC):
         q = self.critic(obs.reshape(r, -1, self.obs_dim), actions.reshape(r, -1, self.act_dim))
         q = q.view(r, cfg.n_critics, b, 1 + 3 * n)
         q_data = q[..., 0]
-        gap = C.cql_logsumexp_gap(q[..., 1:n + 1], lp_s, q[..., n + 1:2 * n + 1], lp_next, q[..., 2 * n + 1:],
+        gap = losses.cql.cql_logsumexp_gap(q[..., 1:n + 1], lp_s, q[..., n + 1:2 * n + 1], lp_next, q[..., 2 * n + 1:],
                                   self.log_uniform, q_data)
         stats = {}
         if "alpha_prime" in self.optimizers:
-            alpha_loss = C.conservative_alpha_loss(gap, self.log_alpha_prime, cfg.conservative_weight,
+            alpha_loss = losses.cql.conservative_alpha_loss(gap, self.log_alpha_prime, cfg.conservative_weight,
                                                    cfg.alpha_threshold)
             self.optimize("alpha_prime", alpha_loss)
             stats["alpha_prime_loss"] = alpha_loss.detach()
-        td_loss, td_stats = L.critic_loss(q_data, target)
-        penalty = C.conservative_penalty(gap, self.log_alpha_prime.detach(), cfg.conservative_weight,
+        td_loss, td_stats = losses.common.critic_loss(q_data, target)
+        penalty = losses.cql.conservative_penalty(gap, self.log_alpha_prime.detach(), cfg.conservative_weight,
                                          cfg.alpha_threshold)
         self.optimize("critic", td_loss + penalty)
         if cfg.fit_baseline:
@@ -112,7 +110,7 @@ class CQL(SAC):
             stats.update(z_stats)
 
         q_pi = self.critic(batch.obs, pi_action, detach=True).min(dim=1).values
-        actor_loss = L.sac_actor_loss(log_pi, q_pi, alpha)
+        actor_loss = losses.sac.sac_actor_loss(log_pi, q_pi, alpha)
         self.optimize("actor", actor_loss, clip=cfg.actor_grad_clip)
 
         polyak_update(self.critic_target, self.critic, cfg.tau)

@@ -17,10 +17,9 @@ from typing import ClassVar
 import torch
 from torch import Tensor, nn
 
-from .. import seeding
+from .. import losses, seeding
 from ..config import Config
 from ..data.buffers import Batch
-from ..losses import sac as L
 from ..nets import QEnsemble, clip_grad_norm_per_run, make_policy, polyak_update
 from ..optim import adam_step_, init_adam_state, per_run_clip
 
@@ -29,7 +28,7 @@ from ..optim import adam_step_, init_adam_state, per_run_clip
 class SACConfig(Config):
     """SAC hyperparameters; defaults are the paper's Table 11 (= d3rlpy 1.1 / the ACA code)."""
 
-    CHOICES: ClassVar[dict] = {"policy": ("squashed", "gaussian"), "temperature_form": L.TEMPERATURE_FORMS}
+    CHOICES: ClassVar[dict] = {"policy": ("squashed", "gaussian"), "temperature_form": losses.common.TEMPERATURE_FORMS}
 
     hidden: tuple[int, ...] = (256, 256)
     actor_lr: float = 3e-4
@@ -264,7 +263,7 @@ class Agent(nn.Module):
     def load_state(self, state: dict) -> None:
         check_compatible(state, self.name, self.obs_dim, self.act_dim, self.seeds)
         self.load_state_dict(state["weights"])
-        dropped = state.get("dropped_optimizers", ())  # a transfer checkpoint (train.checkpoint.transfer_state)
+        dropped = state.get("dropped_optimizers", ())  # a transfer checkpoint (checkpoint.transfer_state)
         for k in self.optimizers:
             if k not in dropped:
                 self.load_optimizer_state(k, state["optimizers"][k])
@@ -352,7 +351,7 @@ class SAC(Agent):
 
     def temperature_step(self, log_pi: Tensor) -> tuple[Tensor, Tensor]:
         """Eq. (6) step; returns the loss and the updated alpha (R,)."""
-        loss = L.temperature_loss(self.log_alpha, log_pi, self.target_entropy, self.config.temperature_form)
+        loss = losses.common.temperature_loss(self.log_alpha, log_pi, self.target_entropy, self.config.temperature_form)
         self.optimize("temperature", loss)
         return loss, self.alpha
 
@@ -370,7 +369,7 @@ class SAC(Agent):
         """SAC-style temperature and actor steps on a frozen critic."""
         _, _, pi_action, log_pi = self.sample_policy(batch.obs, noise)
         temp_loss, alpha = self.temperature_step(log_pi)
-        actor_loss = L.sac_actor_loss(log_pi, self.policy_value(batch.obs, pi_action), alpha)
+        actor_loss = losses.sac.sac_actor_loss(log_pi, self.policy_value(batch.obs, pi_action), alpha)
         self.optimize("actor", actor_loss, clip=self.config.actor_grad_clip)
         return {"actor_loss": actor_loss.detach(), "temp_loss": temp_loss.detach(), "alpha": alpha,
                 "entropy": -log_pi.detach().mean(-1)}
@@ -380,8 +379,8 @@ class SAC(Agent):
         next_action, next_log_pi = self.next_sample(batch.next_obs, noise_next)
         with torch.no_grad():
             next_q = self.critic_target(batch.next_obs, next_action)
-            target = L.sac_critic_target(batch.rewards, batch.terminals, next_q, next_log_pi, alpha, self.config.gamma)
-        critic_loss, stats = L.critic_loss(self.critic(batch.obs, batch.actions), target)
+            target = losses.sac.sac_critic_target(batch.rewards, batch.terminals, next_q, next_log_pi, alpha, self.config.gamma)
+        critic_loss, stats = losses.common.critic_loss(self.critic(batch.obs, batch.actions), target)
         self.optimize("critic", critic_loss)
         return critic_loss, stats
 
@@ -401,7 +400,7 @@ class SAC(Agent):
         temp_loss, alpha = self.temperature_step(log_pi)
         critic_loss, stats = self.critic_step(batch, noise[1], alpha)
 
-        actor_loss = L.sac_actor_loss(log_pi, self.policy_value(batch.obs, pi_action), alpha)
+        actor_loss = losses.sac.sac_actor_loss(log_pi, self.policy_value(batch.obs, pi_action), alpha)
         self.optimize("actor", actor_loss, clip=self.config.actor_grad_clip)
 
         polyak_update(self.critic_target, self.critic, self.config.tau)

@@ -13,9 +13,8 @@ from typing import ClassVar
 import torch
 from torch import Tensor
 
-from .. import seeding
+from .. import losses, seeding
 from ..data.buffers import Batch
-from ..losses import sac as L
 from ..nets import VEnsemble, polyak_update
 from .sac import SAC, SACConfig
 
@@ -24,7 +23,7 @@ from .sac import SAC, SACConfig
 class SACMLConfig(SACConfig):
     """SAC+ML hyperparameters (paper Tables 9 and 11; official configs/offline)."""
 
-    CHOICES: ClassVar[dict] = {**SACConfig.CHOICES, "z_target": L.Z_TARGETS}
+    CHOICES: ClassVar[dict] = {**SACConfig.CHOICES, "z_target": losses.sac_ml.Z_TARGETS}
 
     w: float = 30.0  # lambda = w / mean|min Q|
     z_lr: float = 3e-4
@@ -34,8 +33,8 @@ class SACMLConfig(SACConfig):
 
 def make_baseline(agent, config) -> None:
     """Attach the Z(s) ensemble and its optimiser to an offline agent."""
-    if config.z_target not in L.Z_TARGETS:
-        raise ValueError(f"unknown z_target {config.z_target!r}; valid: {L.Z_TARGETS}")
+    if config.z_target not in losses.sac_ml.Z_TARGETS:
+        raise ValueError(f"unknown z_target {config.z_target!r}; valid: {losses.sac_ml.Z_TARGETS}")
     agent.baseline = VEnsemble(agent.obs_dim, config.hidden, seeding.generators(agent.seeds, "init_baseline"),
                                n=config.n_baselines).to(agent.device)
     agent.optimizers["baseline"] = agent.adam(agent.baseline.parameters(), config.z_lr)
@@ -47,10 +46,10 @@ def baseline_step(agent, batch: Batch, log_pi_data: Tensor, next_log_pi: Tensor,
     cfg = agent.config
     floor = getattr(cfg, "baseline_log_pi_floor", None)
     with torch.no_grad():
-        next_lp = L.floor_log_pi(next_log_pi, floor)
-        z_target = L.baseline_target(batch.rewards, batch.terminals, next_lp, agent.baseline(batch.next_obs),
+        next_lp = losses.sac_ml.floor_log_pi(next_log_pi, floor)
+        z_target = losses.sac_ml.baseline_target(batch.rewards, batch.terminals, next_lp, agent.baseline(batch.next_obs),
                                      alpha, cfg.gamma, cfg.z_target)
-    z_loss, stats = L.baseline_loss(L.floor_log_pi(log_pi_data, floor), agent.baseline(batch.obs), z_target)
+    z_loss, stats = losses.sac_ml.baseline_loss(losses.sac_ml.floor_log_pi(log_pi_data, floor), agent.baseline(batch.obs), z_target)
     agent.optimize("baseline", z_loss)
     return z_loss.detach(), stats
 
@@ -74,15 +73,15 @@ class SACML(SAC):
         next_action, next_log_pi = self.next_sample(batch.next_obs, noise[1])
         with torch.no_grad():
             next_q = self.critic_target(batch.next_obs, next_action)
-            target = L.sac_critic_target(batch.rewards, batch.terminals, next_q, next_log_pi, alpha, cfg.gamma)
-        critic_loss, stats = L.critic_loss(self.critic(batch.obs, batch.actions), target)
+            target = losses.sac.sac_critic_target(batch.rewards, batch.terminals, next_q, next_log_pi, alpha, cfg.gamma)
+        critic_loss, stats = losses.common.critic_loss(self.critic(batch.obs, batch.actions), target)
         self.optimize("critic", critic_loss)
 
         log_pi_data = self.actor.log_prob_under(mean, log_std, batch.actions)  # ML term, and Z's log pi(a|s)
         z_loss, z_stats = baseline_step(self, batch, log_pi_data, next_log_pi, alpha)
 
         q_pi = self.critic(batch.obs, pi_action, detach=True).min(dim=1).values
-        actor_loss, ml_stats = L.sac_ml_actor_loss(log_pi, q_pi, alpha, log_pi_data, cfg.w)
+        actor_loss, ml_stats = losses.sac_ml.sac_ml_actor_loss(log_pi, q_pi, alpha, log_pi_data, cfg.w)
         self.optimize("actor", actor_loss, clip=cfg.actor_grad_clip)
 
         polyak_update(self.critic_target, self.critic, cfg.tau)

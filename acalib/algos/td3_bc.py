@@ -12,8 +12,7 @@ import torch
 from torch import Tensor
 
 from ..data.buffers import Batch, Transitions
-from ..losses import sac as L
-from ..losses import td3bc as T
+from .. import losses
 from ..nets import DeterministicPolicy, QEnsemble, polyak_update
 from .sac import Agent, SACConfig
 
@@ -72,17 +71,17 @@ class TD3BC(Agent):
         cfg = self.config
         obs, next_obs = self.norm(batch.obs), self.norm(batch.next_obs)
         with torch.no_grad():
-            next_action = T.smoothed_target_action(self.actor_target(next_obs), noise[1], cfg.target_smoothing_sigma,
+            next_action = losses.td3_bc.smoothed_target_action(self.actor_target(next_obs), noise[1], cfg.target_smoothing_sigma,
                                                    cfg.target_smoothing_clip)
             next_q = self.critic_target(next_obs, next_action).min(dim=1).values
-            target = L.soft_bellman_target(batch.rewards, batch.terminals, next_q, cfg.gamma)
-        critic_loss, stats = L.critic_loss(self.critic(obs, batch.actions), target)
+            target = losses.common.soft_bellman_target(batch.rewards, batch.terminals, next_q, cfg.gamma)
+        critic_loss, stats = losses.common.critic_loss(self.critic(obs, batch.actions), target)
         self.optimize("critic", critic_loss)
         # self.step counts finished updates: the actor moves on steps 0, 2, 4, ... as d3rlpy's grad_step % 2
         if self.actor_step:
             action = self.actor(obs)
             q = self.critic(obs, action, detach=True)[:, 0]
-            actor_loss, lam = T.td3bc_actor_loss(q, action, batch.actions, cfg.alpha)
+            actor_loss, lam = losses.td3_bc.td3bc_actor_loss(q, action, batch.actions, cfg.alpha)
             self.optimize("actor", actor_loss)
             polyak_update(self.critic_target, self.critic, cfg.tau)
             polyak_update(self.actor_target, self.actor, cfg.tau)

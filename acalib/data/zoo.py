@@ -25,11 +25,11 @@ import torch
 from .. import seeding
 from ..nets import SquashedGaussianPolicy
 from ..runs import RunDir, write_json_atomic
-from ..train.checkpoint import load_checkpoint, save_checkpoint
+from ..checkpoint import load_checkpoint, save_checkpoint
 
 ZOO_DIR = Path(__file__).resolve().parent.parent.parent / "zoo"  # committed with the repository
 MEDIUM_FRACTION = 1.0 / 3.0
-MIN_ZOO_STEPS = 500_000  # the floor on a zoo run's length
+MIN_ZOO_STEPS = 500_000  # a zoo run trains at least this long before its stopping rule may end it
 CONVERGED_WINDOW, CONVERGED_TOLERANCE = 5, 0.10  # the stopping rule, see ``converged``
 CONVERGED_HORIZON, CONVERGED_RISE = 100_000, 0.05  # ... and its "no longer rising" clause
 

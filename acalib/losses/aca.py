@@ -1,4 +1,4 @@
-"""Actor-critic alignment online (paper Sec. 5.3, App. A.2-A.3; official-implementations.md 1.5-1.6).
+"""Actor-critic alignment online (paper Sec. 5.3, App. A.2-A.3; docs/fidelity.md §3.3-3.4).
 
 The online critic is Q(s,a) = k * clip_beta(log pi0(a|s)) + R(s,a) with pi0 the frozen
 offline policy. Shapes: runs R, critics per run n, batch B.
@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from .sac import _per_run, soft_bellman_target
+from .common import per_run, soft_bellman_target
 
 
 def beta_clip_bound(policy, mean: Tensor, log_std: Tensor, beta: float) -> Tensor:
@@ -54,7 +54,7 @@ def aca_critic_target(reward: Tensor, done: Tensor, next_r: Tensor, next_clipped
     The min is over the target R networks only; the pi0 term is shared by both.
     ``reward_shift`` is -1 on AntMaze (official code), 0 elsewhere.
     """
-    v = next_r.min(dim=1).values + k * next_clipped_log_pi0 - _per_run(alpha) * next_log_pi
+    v = next_r.min(dim=1).values + k * next_clipped_log_pi0 - per_run(alpha) * next_log_pi
     return soft_bellman_target(reward + reward_shift, done, v, gamma)
 
 

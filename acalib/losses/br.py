@@ -1,5 +1,5 @@
 """Balanced Replay with a pessimistic Q-ensemble (Lee et al., CoRL 2021; "BR"), as the official
-``shlee94/Off2OnRL`` code computes it (official-implementations.md section 2).
+``shlee94/Off2OnRL`` code computes it (docs/fidelity.md §7).
 
 Shapes: runs R (seeds), ensemble members E per run (5), batch B, action dims A. The ensemble's
 2E critics of a run are viewed as (R, E, 2, B): member i's two critics (its CQL critic1, critic2).

@@ -21,7 +21,7 @@ from .. import seeding
 from ..data.buffers import ReplayBuffer
 from ..envs import EnvBatch, normalized_score, torch_threads
 from ..runs import RunDir
-from .checkpoint import load_checkpoint, save_checkpoint
+from ..checkpoint import load_checkpoint, save_checkpoint
 from .evaluate import Evaluator
 
 

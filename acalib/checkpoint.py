@@ -15,7 +15,7 @@ from pathlib import Path
 
 import torch
 
-from ..runs import atomic_file
+from .runs import atomic_file
 
 SHA256_MAGIC = b"\nacalib-sha256:"
 TRAILER_BYTES = len(SHA256_MAGIC) + 64
