@@ -19,8 +19,8 @@ import numpy as np
 import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 
-from .algos import (ACA, AWAC, BR, CQL, SAC, SACML, TD3BC, AWACConfig, BRConfig, CQLConfig, CQLEnsemble,
-                    CQLEnsembleConfig, SACConfig, SACMLConfig, TD3BCConfig, aca_config, algo_class)
+from .algos import BR, SACML, BRConfig, CQLEnsemble, CQLEnsembleConfig, SACMLConfig, algo_class
+from .methods import aligned_agent
 from .data.balanced_replay import BalancedReplayBuffer
 from .data.buffers import ReplayBuffer, Transitions
 
@@ -40,30 +40,24 @@ def synthetic_data(n: int = 20_000, seed: int = 0) -> Transitions:
 
 
 def make_agent(algo: str, seeds: list[int], device: str, cuda_graph: bool = False):
-    if algo == "sac":
-        return SAC(SACConfig(), OBS_DIM, ACT_DIM, seeds, device, cuda_graph)
-    if algo == "cql":
-        return CQL(CQLConfig(), OBS_DIM, ACT_DIM, seeds, device, cuda_graph)
-    if algo == "awac":
-        return AWAC(AWACConfig(), OBS_DIM, ACT_DIM, seeds, device, cuda_graph)
-    if algo == "td3_bc":  # one update = one critic step, the actor every second step (both counted)
-        return TD3BC(TD3BCConfig(), OBS_DIM, ACT_DIM, seeds, device, cuda_graph)
-    offline = SACML(SACMLConfig(), OBS_DIM, ACT_DIM, seeds, device, cuda_graph and algo == "sac_ml")
-    if algo == "sac_ml":
-        return offline
+    """A fresh agent of ``algo`` with its default (the paper's) hyperparameters; ACA aligned from a fresh SAC+ML
+    agent with the medium group's settings; BR from a 5-member CQL ensemble per seed, 1000 online transitions
+    (one "epoch") in its buffer. TD3+BC: one update = one critic step, the actor every second step."""
+    if algo not in BENCH_ALGOS:
+        raise ValueError(f"unknown bench algorithm {algo!r}; valid: {list(BENCH_ALGOS)}")
+    if algo in ("sac", "cql", "awac", "td3_bc", "sac_ml"):
+        cls = algo_class(algo)
+        return cls(cls.config_cls(), OBS_DIM, ACT_DIM, seeds, device, cuda_graph)
     if algo == "aca":
-        return ACA.from_offline(offline, aca_config("medium", base=offline.config), cuda_graph)
-    if algo == "br":  # from a 5-member CQL ensemble per seed; 1000 online transitions (one "epoch") in its buffer
-        agent = BR.from_offline(CQLEnsemble(CQLEnsembleConfig(), OBS_DIM, ACT_DIM, seeds, device), BRConfig(),
-                                cuda_graph)
-        data = synthetic_data()
-        agent.attach(BalancedReplayBuffer(len(seeds), data, device=device))
-        for i in range(1000):
-            row = [i] * len(seeds)
-            agent.replay.add(data.observations[row], data.actions[row], data.rewards[row],
-                             data.next_observations[row], data.terminals[row], data.timeouts[row])
-        return agent
-    raise ValueError(f"unknown bench algorithm {algo!r}; valid: {list(BENCH_ALGOS)}")
+        return aligned_agent(SACML(SACMLConfig(), OBS_DIM, ACT_DIM, seeds, device), "hopper-medium", cuda_graph)
+    agent = BR.from_offline(CQLEnsemble(CQLEnsembleConfig(), OBS_DIM, ACT_DIM, seeds, device), BRConfig(), cuda_graph)
+    data = synthetic_data()
+    agent.attach(BalancedReplayBuffer(len(seeds), data, device=device))
+    for i in range(1000):
+        row = [i] * len(seeds)
+        agent.replay.add(data.observations[row], data.actions[row], data.rewards[row],
+                         data.next_observations[row], data.terminals[row], data.timeouts[row])
+    return agent
 
 
 def sync(device: str) -> None:

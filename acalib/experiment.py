@@ -6,18 +6,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .algos import (ACA, BR, OFFLINE_ALGOS, ONLINE_ALGOS, SAC, SACConfig, TRANSFERS, aca_config, aca_group,
-                    algo_class, online_method)
-from .data.balanced_replay import BalancedReplayBuffer
-from .data.buffers import ReplayBuffer, top_n_episodes
+from .algos import OFFLINE_ALGOS, SAC, SACConfig, algo_class
+from .data.buffers import ReplayBuffer
+from .methods import ONLINE_BUFFER_SIZE, aligned_agent, make_one, method_entry, online_config
 from .data.datasets import load_dataset, reload_dataset
 from .envs import D4RL_REF_SCORES, EnvBatch
 from .runs import RunDir
 from .checkpoint import load_checkpoint
 from .train.loop import LoopSettings, train_offline, train_online
-
-ONLINE_BUFFER_SIZE = 1_000_000  # paper App. E.1
-
 
 def resolve_device(device: str) -> str:
     if device == "auto":
@@ -131,26 +127,19 @@ def load_offline_agent(init: str | Path, device: str):
     return agent, cfg
 
 
-def online_config(algo: str, overrides: dict | None = None, offline_config=None, dataset: str | None = None,
-                  offline_data: bool = True):
-    """The full hyperparameters of an online run of ``algo`` (a name of ``ONLINE_ALGOS`` or of
-    its variants): the method's presets, then ``overrides``, on top of what carries over from the
-    offline run's config (``offline_config``; None: SAC from scratch). ACA takes its dataset
-    group's settings from ``dataset`` (and grows beta without ``offline_data``)."""
-    base, presets = online_method(algo)
-    overrides = {**presets, **(overrides or {})}
-    cls = algo_class(algo, ONLINE_ALGOS)
-    if offline_config is None and base != "sac":
-        raise ValueError(f"online algorithm {algo!r} starts from an offline run: pass --init DIR "
-                         f"(make one with `acalib offline --algo {TRANSFERS[base][0]} ...`)")
-    if base == "aca":
-        return aca_config(aca_group(dataset), base=offline_config, **{"offline_data": offline_data, **overrides})
-    if base == "br":
-        return cls.config_cls.from_dict({"hidden": offline_config.hidden, **overrides})
-    if offline_config is not None:
-        shared = {k: v for k, v in offline_config.to_dict().items() if k in cls.config_cls().to_dict()}
-        return cls.config_cls.from_dict({**shared, **overrides})
-    return SAC.config_cls.from_dict(overrides)
+def _offline_start(method, algo: str, init, device: str, dataset: str | None, seeds: list[int] | None):
+    """The offline agent ``init`` holds (checked against what ``method`` may start from), its run config, and
+    the online run's dataset and seeds (the offline run's unless given; seeds must match)."""
+    init_algo = RunDir(init).config().get("algo")
+    if init_algo not in method.starts_from:
+        raise ValueError(f"online {algo!r} cannot start from a {init_algo!r} run ({init}); "
+                         f"it needs an offline run of {' or '.join(method.starts_from) or 'nothing'}: "
+                         f"make one with {make_one(method)}")
+    offline, init_cfg = load_offline_agent(init, device)
+    if seeds is not None and list(seeds) != list(init_cfg["seeds"]):
+        raise ValueError(f"online seeds {seeds} must equal the offline run's seeds {init_cfg['seeds']} "
+                         f"(each online seed continues the offline model of the same seed)")
+    return offline, init_cfg, dataset or init_cfg["dataset"]["name"], init_cfg["seeds"]
 
 
 def run_online(algo: str, steps: int, out: str | Path, *, init: str | Path | None = None,
@@ -160,75 +149,45 @@ def run_online(algo: str, steps: int, out: str | Path, *, init: str | Path | Non
                stop_when=None, compile: bool | None = None) -> RunDir:
     """Online fine-tuning from an offline run (``init``), or SAC from scratch on ``dataset``'s environment.
 
-    aca (and its ablations aca_*): alignment from the offline Z(s), buffer seeded with the
-    top-N offline episodes. sac with ``init``: SAC->SAC / CQL->SAC, the offline actor, critics
-    and alpha, every offline transition in the buffer (paper App. E.1); awac likewise from an
-    AWAC run. ``offline_data=False``: the buffer starts empty (and ACA's beta grows, Table 4).
-    sac without ``init``: SAC from scratch on ``env`` (scored with D4RL's reference returns
-    where it has them) or on ``dataset``'s environment. ``stop_when(run)``, asked at every
-    checkpoint, may end any online run early (the zoo's stopping rule). ``compile`` as in ``run_offline``.
+    What each method starts from, carries over and puts in its buffer is its entry in ``methods.ONLINE_METHODS``
+    (ACA: alignment from the offline Z(s), the top-N offline episodes; SAC->SAC, CQL->SAC, AWAC->AWAC: the offline
+    networks and alpha, every offline transition (paper App. E.1); BR: from an offline ensemble).
+    ``offline_data=False``: the buffer starts empty (and ACA's beta grows, Table 4). SAC without ``init``: from
+    scratch on ``env`` (scored with D4RL's reference returns where it has them) or on ``dataset``'s environment.
+    ``stop_when(run)``, asked at every checkpoint, may end any online run early (the zoo's stopping rule).
+    ``compile`` as in ``run_offline``.
     """
-    base = online_method(algo)[0]
-    compile = resolve_compile(algo_class(algo, ONLINE_ALGOS), compile, steps, cuda_graph)
+    method, _ = method_entry(algo)
+    compile = resolve_compile(method.agent, compile, steps, cuda_graph)
     device = resolve_device(device)
-    overrides = overrides or {}
+    offline = init_cfg = None
     if init is not None:
-        init_algo = RunDir(init).config().get("algo")
-        if init_algo not in TRANSFERS.get(base, ()):
-            raise ValueError(f"online {algo!r} cannot start from a {init_algo!r} run ({init}); "
-                             f"it needs an offline run of {' or '.join(TRANSFERS.get(base, ())) or 'nothing'}: "
-                             f"make one with `acalib offline --algo {TRANSFERS.get(base, ('sac_ml',))[0]} ...`")
-        offline, init_cfg = load_offline_agent(init, device)
-        dataset = init_cfg["dataset"]["name"] if dataset is None else dataset
-        if seeds is not None and list(seeds) != list(init_cfg["seeds"]):
-            raise ValueError(f"online seeds {seeds} must equal the offline run's seeds {init_cfg['seeds']} "
-                             f"(each online seed continues the offline model of the same seed)")
-        seeds = init_cfg["seeds"]
-    elif base != "sac":
+        offline, init_cfg, dataset, seeds = _offline_start(method, algo, init, device, dataset, seeds)
+    elif not method.from_scratch:
         raise ValueError(f"online algorithm {algo!r} starts from an offline run: pass --init DIR "
-                         f"(make one with `acalib offline --algo {TRANSFERS[base][0]} ...`)")
+                         f"(make one with {make_one(method)})")
     if seeds is None or (dataset is None and env is None):
         raise ValueError("SAC from scratch needs --seeds and --env (or --dataset, for its environment and scores)")
     if dataset is None:
         return _run_scratch(env, seeds, steps, out, device, online_config(algo, overrides), settings, cuda_graph,
                             stop_when, compile)
-    if init is not None and dataset == init_cfg["dataset"]["name"]:
-        ds = reload_dataset(init_cfg["dataset"])  # exactly the offline run's data
-    else:
-        ds = load_dataset(dataset, d4rl_dir=d4rl_dir)
+    same_data = init_cfg is not None and dataset == init_cfg["dataset"]["name"]
+    ds = reload_dataset(init_cfg["dataset"]) if same_data else load_dataset(dataset, d4rl_dir=d4rl_dir)
     data = ds.transitions
-    prefill = data.take(np.arange(0))
-
-    cls = algo_class(algo, ONLINE_ALGOS)
-    if base == "br" and not offline_data:
-        raise ValueError("BR replays the offline data by design (paper Sec. 6.4); it cannot run without it")
-    config = online_config(algo, overrides, offline.config if init is not None else None, ds.name, offline_data)
-    if base == "aca":
-        agent = ACA.from_offline(offline, config, cuda_graph)
-        prefill = top_n_episodes(data, config.n_trajs)
-    elif base == "br":  # from an offline ensemble; every offline transition goes into its prioritized buffer
-        agent = BR.from_offline(offline, config, cuda_graph)
-        prefill = data
-    elif init is not None:  # SAC->SAC, CQL->SAC, AWAC->AWAC: the same networks carry on
-        agent = cls.from_offline(offline, config, cuda_graph)
-        prefill = data if offline_data else prefill  # every offline transition in the buffer
-    else:
-        agent = SAC(config, data.obs_dim, data.act_dim, seeds, device, cuda_graph)
+    if method.needs_offline_data and not offline_data:
+        raise ValueError(method.needs_offline_data)
+    config = online_config(algo, overrides, offline.config if offline else None, ds.name, offline_data)
+    if offline is not None:
+        agent, prefill = method.start(offline, config, cuda_graph), method.prefill(data, config, offline_data)
+    else:  # SAC from scratch on the dataset's environment, scored with its reference returns
+        agent, prefill = method.agent(config, data.obs_dim, data.act_dim, seeds, device, cuda_graph), data.take(np.arange(0))
     check_dims("agent", (agent.obs_dim, agent.act_dim), ds.env)
-
     loop = LoopSettings(steps=steps, **(settings or {}))
 
     def train(resume: bool) -> None:
         if compile:
             agent.enable_compile(inductor_cache(run))
-        if base == "br":
-            buffer = BalancedReplayBuffer(len(seeds), data, config.online_buffer_size, config.density_batch_size,
-                                          config.init_online_fraction, config.init_online_window, device,
-                                          max_added=steps)
-            agent.attach(buffer)
-        else:
-            buffer = ReplayBuffer(len(seeds), ONLINE_BUFFER_SIZE, data.obs_dim, data.act_dim, device,
-                                  prefix=prefill, max_added=steps)
+        buffer = method.make_buffer(agent, data, prefill, config, device, steps)
         train_online(agent, buffer, run, ds.env, (ds.ref_min, ds.ref_max), loop, resume=resume, stop_when=stop_when)
 
     run = RunDir(out)
@@ -280,7 +239,7 @@ def run_actor_only(init: str | Path, dataset: str, steps: int, out: str | Path, 
     device = resolve_device(device)
     offline, init_cfg = load_offline_agent(init, device)
     if critic == "aligned":
-        agent = ACA.from_offline(offline, aca_config(aca_group(init_cfg["dataset"]["name"]), base=offline.config))
+        agent = aligned_agent(offline, init_cfg["dataset"]["name"])
     else:
         agent = offline
         agent.step = 0  # count actor-only steps from the switch

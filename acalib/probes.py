@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .algos import ACA, aca_config, aca_group
+from .methods import aligned_agent
 
 
 @torch.no_grad()
@@ -52,7 +52,7 @@ def q_probe_frame(offline, dataset_name: str, state_sets: dict[str, object], n_s
                   points: int = 41) -> pd.DataFrame:
     """Every probe point of the offline Q and of the aligned Q, for each named state set
     (e.g. {"in-distribution": medium transitions, "out-of-distribution": random transitions})."""
-    aligned = ACA.from_offline(offline, aca_config(aca_group(dataset_name), base=offline.config))
+    aligned = aligned_agent(offline, dataset_name)
     frames = []
     for q_name, agent in (("offline Q", offline), ("aligned Q", aligned)):
         for set_name, transitions in state_sets.items():

@@ -22,7 +22,8 @@ from pathlib import Path
 import pandas as pd
 
 from .algos import ALL_ALGOS, algo_class
-from .experiment import load_offline_agent, online_config, run_actor_only, run_offline, run_online
+from .experiment import load_offline_agent, run_actor_only, run_offline, run_online
+from .methods import online_config
 from .profiles import BASELINE_ALGOS, Profile, get_profile
 from .data.datasets import dataset_identity, load_dataset, reload_dataset
 from .probes import q_probe_frame

@@ -59,9 +59,8 @@ for name in study.datasets():
         if reason:  # the profile does not afford it (claims: BR, and CQL/AWAC off hopper-medium)
             skipped[(name, label)] = reason
             continue
-        if off_algo not in offline:
-            ensemble = {"ensemble_size": study.profile.ensemble_size} if off_algo == "cql_ensemble" else {}
-            offline[off_algo] = study.offline(off_algo, name, **ensemble)
+        if off_algo not in offline:  # an ensemble (for BR) gets the profile's ensemble size
+            offline[off_algo] = study.offline(off_algo, name)
         online[label] = study.online(on_algo, offline[off_algo])
     runs[name] = (offline, online)
     curves[name] = ({f"{OFFLINE_LABELS[a]} (offline)": study.metrics(r) for a, r in offline.items()},

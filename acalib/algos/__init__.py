@@ -20,9 +20,7 @@ ONLINE_VARIANTS = {
 ONLINE_ALGOS = {"aca": ACA, "sac": SAC, "awac": AWAC, "br": BR}
 ONLINE_ALGOS.update({name: ONLINE_ALGOS[base] for name, (base, _) in ONLINE_VARIANTS.items()})
 ALL_ALGOS = {**OFFLINE_ALGOS, **ONLINE_ALGOS}
-# The offline runs each online method can start from (SAC from scratch needs none).
-TRANSFERS = {"aca": ("sac_ml", "cql"), "sac": ("sac_ml", "cql"), "awac": ("awac",),
-             "br": ("cql_ensemble", "sac_ml_ensemble")}
+# How each online method starts from an offline run, and from which: ``acalib.methods.ONLINE_METHODS``.
 
 
 def online_method(name: str) -> tuple[str, dict]:
