@@ -22,8 +22,9 @@ from pathlib import Path
 import pandas as pd
 
 from .algos import ALL_ALGOS, algo_class
-from .experiment import load_offline_agent, run_actor_only, run_offline, run_online
+from .experiment import load_offline_agent
 from .methods import online_config
+from .spec import RunSpec, execute
 from .profiles import BASELINE_ALGOS, Profile, get_profile
 from .data.datasets import dataset_identity, load_dataset, reload_dataset
 from .probes import q_probe_frame
@@ -50,6 +51,11 @@ def compile_from_env() -> bool | None:
     if value not in COMPILE_CHOICES:
         raise ValueError(f"${COMPILE_ENV}={value!r}; valid: {list(COMPILE_CHOICES)}")
     return COMPILE_CHOICES[value]
+
+
+def _loop(settings: dict) -> dict:
+    """The loop settings that make a run what it is (not whether it shows progress)."""
+    return {k: v for k, v in settings.items() if k != "progress"}
 
 
 def _finished(path: Path) -> bool:
@@ -205,9 +211,35 @@ class Study:
     # -- runs -----------------------------------------------------------------------------
     def offline(self, algo: str, dataset: str, steps: int | None = None, seeds: list[int] | None = None,
                 **overrides) -> RunDir:
-        """A finished offline run of ``algo`` on ``dataset`` (trained now if not cached). Offline
-        ensembles (for BR) get the profile's ``ensemble_size`` unless ``overrides`` name one; the
-        offline baselines (CQL, AWAC, TD3+BC) the profile's baseline seeds and steps, if it has them."""
+        """A finished offline run of ``algo`` on ``dataset`` (trained now if not cached); ``offline_spec``."""
+        return self._run(self.offline_spec(algo, dataset, steps, seeds, **overrides))
+
+    def online(self, algo: str, init: RunDir | None = None, dataset: str | None = None, steps: int | None = None,
+               seeds: list[int] | None = None, eval_interval: int | None = None, offline_data: bool = True,
+               **overrides) -> RunDir:
+        """A finished online run: fine-tuning from ``init``, or (``algo='sac'``, no ``init``) SAC
+        from scratch on ``dataset``'s environment, scored with its reference returns; ``online_spec``."""
+        spec = self.online_spec(algo, init, dataset, steps, seeds, eval_interval, offline_data, **overrides)
+        return self._run(spec, init)
+
+    def actor_only(self, init: RunDir, dataset: str, critic: str = "offline", steps: int | None = None) -> RunDir:
+        """Actor-only updates from ``init`` on ``dataset``'s states (Figs. 1b, 2, 3, 10, 11)."""
+        return self._run(self.actor_only_spec(init, dataset, critic, steps), init)
+
+    def _run(self, spec: RunSpec, init: RunDir | None = None) -> RunDir:
+        """The finished run ``spec`` describes: committed, cached, or trained now (``execute``)."""
+        with self._claim(self.runs_root / self.profile.name / spec.name, spec.stage) as (out, finished):
+            if finished:
+                return RunDir(out)
+            return execute(spec, out, init=init.path if init else None, device=self.device, compile=self.compile,
+                           progress=self.progress)
+
+    # -- the runs' descriptions -----------------------------------------------------------
+    def offline_spec(self, algo: str, dataset: str, steps: int | None = None, seeds: list[int] | None = None,
+                     **overrides) -> RunSpec:
+        """The offline run of ``algo`` on ``dataset`` at this profile. Offline ensembles (for BR) get the
+        profile's ``ensemble_size`` unless ``overrides`` name one; the offline baselines (CQL, AWAC, TD3+BC)
+        the profile's baseline seeds and steps, if it has them."""
         p = self.profile
         if "ensemble_size" in resolved_hyperparameters(algo, {}):
             overrides = {"ensemble_size": p.ensemble_size, **overrides}
@@ -219,21 +251,15 @@ class Study:
             seeds = list(p.baseline_seeds) if baseline and p.baseline_seeds and not own else self.seeds
         seeds = list(seeds)
         settings = self.settings(p.offline_eval_interval)
-        spec = {"stage": "offline", "steps": steps, "seeds": seeds, "size": self.profile.dataset_size,
-                "data": dataset_identity(dataset, size=self.profile.dataset_size, build=False),
-                "hyperparameters": resolved_hyperparameters(algo, overrides),
-                "loop": {k: v for k, v in settings.items() if k != "progress"}}
-        with self._claim(self._dir(dataset, algo, **spec), "offline") as (out, finished):
-            if finished:
-                return RunDir(out)
-            return run_offline(algo, dataset, seeds, steps, out, device=self.device, overrides=overrides,
-                               settings=settings, size=self.profile.dataset_size, compile=self.compile)
+        spec = RunSpec("offline", algo, dataset, self.profile.name, steps, _loop(settings), seeds,
+                       resolved_hyperparameters(algo, overrides), overrides, size=self.profile.dataset_size,
+                       data=dataset_identity(dataset, size=self.profile.dataset_size, build=False))
+        return spec
 
-    def online(self, algo: str, init: RunDir | None = None, dataset: str | None = None, steps: int | None = None,
-               seeds: list[int] | None = None, eval_interval: int | None = None, offline_data: bool = True,
-               **overrides) -> RunDir:
-        """A finished online run: fine-tuning from ``init``, or (``algo='sac'``, no ``init``) SAC
-        from scratch on ``dataset``'s environment, scored with its reference returns."""
+    def online_spec(self, algo: str, init: RunDir | None = None, dataset: str | None = None, steps: int | None = None,
+                    seeds: list[int] | None = None, eval_interval: int | None = None, offline_data: bool = True,
+                    **overrides) -> RunSpec:
+        """The online run of ``algo`` from ``init`` (or from scratch on ``dataset``) at this profile."""
         steps = self.profile.online_steps if steps is None else steps
         settings = self.settings(eval_interval)
         offline_config = None
@@ -246,30 +272,19 @@ class Study:
             raise ValueError(f"online {algo!r} needs an offline run (init=...) or, from scratch, a dataset")
         seeds = self.seeds if seeds is None else list(seeds)
         config = online_config(algo, overrides, offline_config, dataset, offline_data)  # refuses bad pairings
-        spec = {"stage": "online", "steps": steps, "seeds": seeds, "init": init.path.name if init else None,
-                # the offline run's name covers its data; from scratch, the dataset's reference scores
-                "data": None if init else dataset_identity(dataset, build=False),
-                "hyperparameters": config.to_dict(), "offline_data": offline_data, "loop": {k: v for k, v in settings.items() if k != "progress"}}
-        with self._claim(self._dir(dataset, algo, **spec), "online") as (out, finished):
-            if finished:
-                return RunDir(out)
-            return run_online(algo, steps, out, init=init.path if init else None,
-                              dataset=None if init else dataset, seeds=None if init else seeds,
-                              device=self.device, overrides=overrides, settings=settings, offline_data=offline_data,
-                              compile=self.compile)
+        spec = RunSpec("online", algo, dataset, self.profile.name, steps, _loop(settings), seeds, config.to_dict(),
+                       overrides, data=None if init else dataset_identity(dataset, build=False),
+                       init=f"{init.path.parent.name}/{init.path.name}" if init else None, offline_data=offline_data)
+        return spec
 
-    def actor_only(self, init: RunDir, dataset: str, critic: str = "offline", steps: int | None = None) -> RunDir:
-        """Actor-only updates from ``init`` on ``dataset``'s states (Figs. 1b, 2, 3, 10, 11)."""
+    def actor_only_spec(self, init: RunDir, dataset: str, critic: str = "offline", steps: int | None = None) -> RunSpec:
+        """The actor-only run from ``init`` on ``dataset``'s states at this profile."""
         steps = self.profile.actor_only_steps if steps is None else steps
         settings = self.settings(self.profile.actor_only_eval_interval)
-        spec = {"stage": "actor_only", "init": init.path.name, "critic": critic, "steps": steps,
-                "data": dataset_identity(dataset, size=self.profile.dataset_size, build=False),
-                "loop": {k: v for k, v in settings.items() if k != "progress"}}
-        with self._claim(self._dir(dataset, f"actor_only_{critic}", **spec), "actor_only") as (out, finished):
-            if finished:
-                return RunDir(out)
-            return run_actor_only(init.path, dataset, steps, out, critic=critic, device=self.device,
-                                  settings=settings, size=self.profile.dataset_size)
+        spec = RunSpec("actor_only", init.config()["algo"], dataset, self.profile.name, steps, _loop(settings),
+                       size=self.profile.dataset_size, init=f"{init.path.parent.name}/{init.path.name}", critic=critic,
+                       data=dataset_identity(dataset, size=self.profile.dataset_size, build=False))
+        return spec
 
     def q_probe(self, init: RunDir, ood_dataset: str, points: int = 41) -> pd.DataFrame:
         """Offline Q and aligned Q along perturbed actions at in-distribution states (the offline
