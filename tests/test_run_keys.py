@@ -11,7 +11,10 @@ from acalib.study import MissingRunError, Study
 
 CLAIMS_OFFLINE = {("sac_ml", "hopper-random"): "sac_ml-425098b883", ("sac_ml", "hopper-medium"): "sac_ml-3fdacfcd1a",
                   ("sac_ml", "hopper-medium-replay"): "sac_ml-f6c1c6fbc2", ("cql", "hopper-medium"): "cql-3632167210",
-                  ("awac", "hopper-medium"): "awac-ef321380a4", ("td3_bc", "hopper-medium"): "td3_bc-c3fe1a1548"}
+                  ("awac", "hopper-medium"): "awac-ef321380a4",
+                  # moved (from td3_bc-c3fe1a1548) when TD3+BC's config stopped carrying SAC's temperature, log-std
+                  # and burn-in fields; no claims TD3+BC run had been trained
+                  ("td3_bc", "hopper-medium"): "td3_bc-c36b165abb"}
 # from the hopper-medium SAC+ML run (its config: tests/data/claims-hopper-medium-sac_ml-config.json)
 CLAIMS_ONLINE = {"aca": "aca-7c94e0fc56", "sac": "sac-8781714afc", "aca_bc_only": "aca_bc_only-9c1a2b3c86",
                  "aca_r_init_q": "aca_r_init_q-efb274c408"}

@@ -46,7 +46,7 @@ class AWAC(SAC):
 
     def _update(self, batch: Batch, noise: Tensor, noise_v: Tensor) -> dict[str, Tensor]:
         """Critic (SAC target with the fixed, negligible alpha) -> actor -> Polyak."""
-        critic_loss, stats = self.critic_step(batch, noise[1], self.alpha)
+        critic_loss, stats, _ = self.critic_step(batch, noise[1], self.alpha)
         actor_stats = self.actor_step(batch, noise_v)
         polyak_update(self.critic_target, self.critic, self.config.tau)
         return {"critic_loss": critic_loss.detach(), **actor_stats, **stats}

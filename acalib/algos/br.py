@@ -24,7 +24,7 @@ from ..config import Config
 from ..data.balanced_replay import BalancedReplayBuffer, BRBatch
 from ..nets import BatchedMLP, QEnsemble, SquashedGaussianPolicy, polyak_update
 from .ensemble import EnsembleSize, member_seeds
-from .sac import Agent
+from .agent import Agent
 
 
 @dataclass(frozen=True)

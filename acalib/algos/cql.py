@@ -109,8 +109,7 @@ class CQL(SAC):
                                                      next_log_pi, alpha)
             stats.update(z_stats)
 
-        q_pi = self.critic(batch.obs, pi_action, detach=True).min(dim=1).values
-        actor_loss = losses.sac.sac_actor_loss(log_pi, q_pi, alpha)
+        actor_loss = losses.sac.sac_actor_loss(log_pi, self.policy_value(batch.obs, pi_action), alpha)
         self.optimize("actor", actor_loss, clip=cfg.actor_grad_clip)
 
         polyak_update(self.critic_target, self.critic, cfg.tau)

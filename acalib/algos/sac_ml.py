@@ -70,18 +70,13 @@ class SACML(SAC):
         mean, log_std, pi_action, log_pi = self.sample_policy(batch.obs, noise[0])
         temp_loss, alpha = self.temperature_step(log_pi)
 
-        next_action, next_log_pi = self.next_sample(batch.next_obs, noise[1])
-        with torch.no_grad():
-            next_q = self.critic_target(batch.next_obs, next_action)
-            target = losses.sac.sac_critic_target(batch.rewards, batch.terminals, next_q, next_log_pi, alpha, cfg.gamma)
-        critic_loss, stats = losses.common.critic_loss(self.critic(batch.obs, batch.actions), target)
-        self.optimize("critic", critic_loss)
+        critic_loss, stats, next_log_pi = self.critic_step(batch, noise[1], alpha)
 
         log_pi_data = self.actor.log_prob_under(mean, log_std, batch.actions)  # ML term, and Z's log pi(a|s)
         z_loss, z_stats = baseline_step(self, batch, log_pi_data, next_log_pi, alpha)
 
-        q_pi = self.critic(batch.obs, pi_action, detach=True).min(dim=1).values
-        actor_loss, ml_stats = losses.sac_ml.sac_ml_actor_loss(log_pi, q_pi, alpha, log_pi_data, cfg.w)
+        actor_loss, ml_stats = losses.sac_ml.sac_ml_actor_loss(log_pi, self.policy_value(batch.obs, pi_action), alpha,
+                                                               log_pi_data, cfg.w)
         self.optimize("actor", actor_loss, clip=cfg.actor_grad_clip)
 
         polyak_update(self.critic_target, self.critic, cfg.tau)

@@ -14,11 +14,11 @@ from torch import Tensor
 from ..data.buffers import Batch, Transitions
 from .. import losses
 from ..nets import DeterministicPolicy, QEnsemble, polyak_update
-from .sac import Agent, SACConfig
+from .agent import ActorCriticConfig, Agent
 
 
 @dataclass(frozen=True)
-class TD3BCConfig(SACConfig):
+class TD3BCConfig(ActorCriticConfig):
     """TD3+BC hyperparameters (the TD3+BC paper; d3rlpy 1.1 defaults)."""
 
     alpha: float = 2.5
