@@ -178,115 +178,144 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _offline(args) -> int | None:
+    from .experiment import run_offline
+    from .seeding import parse_seeds
+    run = run_offline(args.algo, args.dataset, parse_seeds(args.seeds), args.steps, args.out,
+                      device=args.device, overrides=parse_overrides(args.set),
+                      settings=loop_settings(args), size=args.size, d4rl_dir=args.d4rl_dir,
+                      cuda_graph=args.cuda_graph, compile=args.compile)
+    print(f"offline run finished: {run.path}")
+
+
+def _online(args) -> int | None:
+    from .experiment import run_online
+    from .seeding import parse_seeds
+    run = run_online(args.algo, args.steps, args.out, init=args.init, dataset=args.dataset,
+                     env=args.env, seeds=parse_seeds(args.seeds) if args.seeds else None,
+                     device=args.device,
+                     overrides=parse_overrides(args.set), settings=loop_settings(args),
+                     d4rl_dir=args.d4rl_dir, cuda_graph=args.cuda_graph,
+                     offline_data=not args.no_offline_data, compile=args.compile)
+    print(f"online run finished: {run.path}")
+
+
+def _actor_only(args) -> int | None:
+    from .experiment import run_actor_only
+    run = run_actor_only(args.init, args.dataset, args.steps, args.out, critic=args.critic,
+                         device=args.device, settings=loop_settings(args), size=args.size)
+    print(f"actor-only run finished: {run.path}")
+
+
+def _probe(args) -> int | None:
+    from .data.datasets import load_dataset, reload_dataset
+    from .experiment import load_offline_agent, resolve_device
+    from .probes import overestimated_fraction, q_probe_frame
+    from .runs import write_csv_atomic
+    offline, cfg = load_offline_agent(args.init, resolve_device(args.device))
+    sets = {"in-distribution": reload_dataset(cfg["dataset"]).transitions,
+            "out-of-distribution": load_dataset(args.ood, size=args.size).transitions}
+    frame = q_probe_frame(offline, cfg["dataset"]["name"], sets, args.states, args.points)
+    write_csv_atomic(frame, Path(args.out))
+    print(overestimated_fraction(frame).to_string(index=False))
+
+
+def _reproduce(args) -> int | None:
+    from .suite import reproduce
+    suite = reproduce(args.profile, only=args.only, jobs=args.jobs, device=args.device,
+                      recompute=args.recompute, progress=not args.no_progress, compile=args.compile)
+    for r in suite.failed:
+        print(f"acalib: notebook {r.name} failed: {r.error}", file=sys.stderr)
+    print(f"report: {suite.index} ({len(suite.results) - len(suite.failed)} of {len(suite.results)} "
+          f"notebooks ok)")
+    if not suite.ok:
+        return 1
+
+
+def _export_runs(args) -> int | None:
+    from .study import export_runs
+    written = export_runs(args.profile, runs_root=args.runs_root)
+    print(f"exported {len(written)} runs and probes of profile {args.profile} into results/runs/{args.profile}")
+
+
+def _claims(args) -> int | None:
+    from .claims import run_claims
+    frame, paths = run_claims(args.profile, out_dir=args.out)
+    print(frame[["claim", "subject", "statistic", "mean", "low", "high", "seeds", "verdict"]].to_string(
+        index=False, float_format=lambda v: f"{v:.2f}"))
+    print(f"written: {paths[0]} and {paths[1]}")
+
+
+def _cost(args) -> int | None:
+    from . import cost
+    from .profiles import get_profile, scale_of
+    from .study import repo_root
+    frame = cost.run_costs(args.root or repo_root(), args.profile,
+                           tuple(p for p in args.impute_from.split(",") if p))
+    builds = cost.dataset_costs(frame, args.profile)
+    base = scale_of(get_profile(args.profile))[0]
+    print(cost.summary(frame).to_string())
+    print(f"\n{base}, estimated from {args.profile} ({len(frame)} runs, {int(frame['imputed'].sum())} with "
+          f"an imputed update cost): "
+          f"{frame['total_s'].sum() / 3600:.1f} h of runs ({frame['eval_s'].sum() / 3600:.1f} h of it "
+          f"evaluation, {frame['checkpoint_s'].sum() / 3600:.1f} h checkpoints), "
+          f"plus {builds['build_s'].sum() / 3600:.1f} h to build {len(builds)} datasets "
+          f"({builds['transitions'].sum() / 1e6:.2f}M transitions) if they are not built yet")
+    if frame["total_s"].isna().any():
+        print(f"not estimated (no run of their method made {cost.MIN_UPDATES} updates at this scale): "
+              f"{sorted(frame.loc[frame['total_s'].isna(), 'algo'].unique())}; reproduce their notebooks "
+              f"at a smaller divisor and pass it with --impute-from")
+    if args.csv:
+        from .runs import write_csv_atomic
+        write_csv_atomic(frame, Path(args.csv))
+
+
+def _bench(args) -> int | None:
+    from .bench import main as bench_main
+    bench_main(args)
+
+
+def _datasets(args) -> int | None:
+    from .data import datasets as D
+    if args.action == "list":
+        for row in D.list_datasets():
+            print(f"{row['name']:28s} {row['status']}")
+    elif args.action == "info":
+        print(json.dumps(D.dataset_info(args.name, d4rl_dir=args.d4rl_dir), indent=2))
+    else:
+        names = [r["name"] for r in D.list_datasets()] if args.name == "all" else [args.name]
+        for name in names:
+            env, level = D.parse_name(name)
+            print(D.build_dataset(env, level, size=args.size))
+
+
+def _zoo(args) -> int | None:
+    if args.action == "train":
+        from .experiment import run_online
+        out = args.out or f"runs/zoo/{args.env}-sac-s{args.seed}"
+        from .data.zoo import stop_when_converged
+        run = run_online("sac", args.steps, out, env=args.env, seeds=[args.seed], device=args.device,
+                         cuda_graph=args.cuda_graph, stop_when=stop_when_converged, compile=args.compile,
+                         settings={"eval_interval": 10_000, "eval_episodes": 10,
+                                   "checkpoint_interval": 10_000, "policy_snapshots": True})
+        print(f"zoo run: {run.path}")
+    else:
+        from .data.zoo import export_zoo
+        print(f"zoo exported: {export_zoo(args.run, args.env)}")
+
+
+COMMANDS = {"offline": _offline, "online": _online, "actor-only": _actor_only, "probe": _probe, "reproduce": _reproduce,
+            "export-runs": _export_runs, "claims": _claims, "cost": _cost, "bench": _bench, "datasets": _datasets,
+            "zoo": _zoo}  # a command's name -> what it does (returns the exit status, None for 0)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from .runs import RunLockedError
-    from .seeding import parse_seeds
     from .train.loop import NonFiniteLossError
 
     try:
-        if args.command == "offline":
-            from .experiment import run_offline
-            run = run_offline(args.algo, args.dataset, parse_seeds(args.seeds), args.steps, args.out,
-                              device=args.device, overrides=parse_overrides(args.set),
-                              settings=loop_settings(args), size=args.size, d4rl_dir=args.d4rl_dir,
-                              cuda_graph=args.cuda_graph, compile=args.compile)
-            print(f"offline run finished: {run.path}")
-        elif args.command == "online":
-            from .experiment import run_online
-            run = run_online(args.algo, args.steps, args.out, init=args.init, dataset=args.dataset,
-                             env=args.env, seeds=parse_seeds(args.seeds) if args.seeds else None,
-                             device=args.device,
-                             overrides=parse_overrides(args.set), settings=loop_settings(args),
-                             d4rl_dir=args.d4rl_dir, cuda_graph=args.cuda_graph,
-                             offline_data=not args.no_offline_data, compile=args.compile)
-            print(f"online run finished: {run.path}")
-        elif args.command == "actor-only":
-            from .experiment import run_actor_only
-            run = run_actor_only(args.init, args.dataset, args.steps, args.out, critic=args.critic,
-                                 device=args.device, settings=loop_settings(args), size=args.size)
-            print(f"actor-only run finished: {run.path}")
-        elif args.command == "probe":
-            from .data.datasets import load_dataset, reload_dataset
-            from .experiment import load_offline_agent, resolve_device
-            from .probes import overestimated_fraction, q_probe_frame
-            from .runs import write_csv_atomic
-            offline, cfg = load_offline_agent(args.init, resolve_device(args.device))
-            sets = {"in-distribution": reload_dataset(cfg["dataset"]).transitions,
-                    "out-of-distribution": load_dataset(args.ood, size=args.size).transitions}
-            frame = q_probe_frame(offline, cfg["dataset"]["name"], sets, args.states, args.points)
-            write_csv_atomic(frame, Path(args.out))
-            print(overestimated_fraction(frame).to_string(index=False))
-        elif args.command == "reproduce":
-            from .suite import reproduce
-            suite = reproduce(args.profile, only=args.only, jobs=args.jobs, device=args.device,
-                              recompute=args.recompute, progress=not args.no_progress, compile=args.compile)
-            for r in suite.failed:
-                print(f"acalib: notebook {r.name} failed: {r.error}", file=sys.stderr)
-            print(f"report: {suite.index} ({len(suite.results) - len(suite.failed)} of {len(suite.results)} "
-                  f"notebooks ok)")
-            if not suite.ok:
-                return 1
-        elif args.command == "export-runs":
-            from .study import export_runs
-            written = export_runs(args.profile, runs_root=args.runs_root)
-            print(f"exported {len(written)} runs and probes of profile {args.profile} into results/runs/{args.profile}")
-        elif args.command == "claims":
-            from .claims import run_claims
-            frame, paths = run_claims(args.profile, out_dir=args.out)
-            print(frame[["claim", "subject", "statistic", "mean", "low", "high", "seeds", "verdict"]].to_string(
-                index=False, float_format=lambda v: f"{v:.2f}"))
-            print(f"written: {paths[0]} and {paths[1]}")
-        elif args.command == "cost":
-            from . import cost
-            from .profiles import get_profile, scale_of
-            from .study import repo_root
-            frame = cost.run_costs(args.root or repo_root(), args.profile,
-                                   tuple(p for p in args.impute_from.split(",") if p))
-            builds = cost.dataset_costs(frame, args.profile)
-            base = scale_of(get_profile(args.profile))[0]
-            print(cost.summary(frame).to_string())
-            print(f"\n{base}, estimated from {args.profile} ({len(frame)} runs, {int(frame['imputed'].sum())} with "
-                  f"an imputed update cost): "
-                  f"{frame['total_s'].sum() / 3600:.1f} h of runs ({frame['eval_s'].sum() / 3600:.1f} h of it "
-                  f"evaluation, {frame['checkpoint_s'].sum() / 3600:.1f} h checkpoints), "
-                  f"plus {builds['build_s'].sum() / 3600:.1f} h to build {len(builds)} datasets "
-                  f"({builds['transitions'].sum() / 1e6:.2f}M transitions) if they are not built yet")
-            if frame["total_s"].isna().any():
-                print(f"not estimated (no run of their method made {cost.MIN_UPDATES} updates at this scale): "
-                      f"{sorted(frame.loc[frame['total_s'].isna(), 'algo'].unique())}; reproduce their notebooks "
-                      f"at a smaller divisor and pass it with --impute-from")
-            if args.csv:
-                from .runs import write_csv_atomic
-                write_csv_atomic(frame, Path(args.csv))
-        elif args.command == "bench":
-            from .bench import main as bench_main
-            bench_main(args)
-        elif args.command == "datasets":
-            from .data import datasets as D
-            if args.action == "list":
-                for row in D.list_datasets():
-                    print(f"{row['name']:28s} {row['status']}")
-            elif args.action == "info":
-                print(json.dumps(D.dataset_info(args.name, d4rl_dir=args.d4rl_dir), indent=2))
-            else:
-                names = [r["name"] for r in D.list_datasets()] if args.name == "all" else [args.name]
-                for name in names:
-                    env, level = D.parse_name(name)
-                    print(D.build_dataset(env, level, size=args.size))
-        elif args.command == "zoo":
-            if args.action == "train":
-                from .experiment import run_online
-                out = args.out or f"runs/zoo/{args.env}-sac-s{args.seed}"
-                from .data.zoo import stop_when_converged
-                run = run_online("sac", args.steps, out, env=args.env, seeds=[args.seed], device=args.device,
-                                 cuda_graph=args.cuda_graph, stop_when=stop_when_converged, compile=args.compile,
-                                 settings={"eval_interval": 10_000, "eval_episodes": 10,
-                                           "checkpoint_interval": 10_000, "policy_snapshots": True})
-                print(f"zoo run: {run.path}")
-            else:
-                from .data.zoo import export_zoo
-                print(f"zoo exported: {export_zoo(args.run, args.env)}")
+        return COMMANDS[args.command](args) or 0
     except NonFiniteLossError as e:
         out = getattr(args, "out", None)
         print(f"acalib: training stopped: {e}; the last good checkpoint is {out}/checkpoints/last.pt "
@@ -300,7 +329,6 @@ def main(argv: list[str] | None = None) -> int:
         kept = f"; the last good checkpoint stays in {out}/checkpoints" if out else ""
         print(f"acalib: error: cannot write {e.filename or 'a file'}: {e.strerror or e}{kept}", file=sys.stderr)
         return 4
-    return 0
 
 
 if __name__ == "__main__":
