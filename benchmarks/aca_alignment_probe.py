@@ -1,0 +1,87 @@
+"""Diagnostics (investigating ACA's collapse after the switch; not a claims-profile run): ACA online from a
+SAC+ML checkpoint, recording every ``--every`` steps, on a fixed batch of dataset states, what the aligned critic
+is made of: R(s, a) and k clip(log pi0(a|s)) at the dataset actions and at the policy's own samples, with the
+policy's entropy, alpha and k, and the normalized score (5 episodes) every ``--eval-every`` steps.
+
+usage: python benchmarks/aca_alignment_probe.py CKPT OUT.csv STEPS [--every 250] [--eval-every 500]
+"""
+import argparse
+
+import numpy as np
+import pandas as pd
+import torch
+
+from acalib import seeding
+from acalib.algos import SACML, SACMLConfig
+from acalib.checkpoint import load_checkpoint
+from acalib.data.buffers import ReplayBuffer
+from acalib.data.datasets import load_dataset
+from acalib.envs import EnvBatch, normalized_score
+from acalib.methods import ONLINE_METHODS, aligned_agent
+from acalib.train.evaluate import Evaluator
+
+parser = argparse.ArgumentParser()
+parser.add_argument("ckpt"), parser.add_argument("out"), parser.add_argument("steps", type=int)
+parser.add_argument("--every", type=int, default=250)
+parser.add_argument("--eval-every", type=int, default=500)
+parser.add_argument("--dataset", default="hopper-medium")
+args = parser.parse_args()
+torch.set_num_threads(1)
+
+state = load_checkpoint(args.ckpt)["agent"]
+offline = SACML(SACMLConfig.from_dict(state["config"]), state["obs_dim"], state["act_dim"], state["seeds"])
+offline.load_state(state)
+ds = load_dataset(args.dataset)
+agent = aligned_agent(offline, args.dataset)
+config = agent.config
+prefill = ONLINE_METHODS["aca"].prefill(ds.transitions, config, True)
+buffer = ReplayBuffer(agent.runs, 1_000_000, ds.transitions.obs_dim, ds.transitions.act_dim, "cpu", prefix=prefill,
+                      max_added=args.steps)
+idx = np.random.default_rng(0).choice(len(ds.transitions), 2048)
+probe = torch.as_tensor(ds.transitions.observations[idx], dtype=torch.float32).expand(agent.runs, -1, -1)
+probe_actions = torch.as_tensor(ds.transitions.actions[idx], dtype=torch.float32).expand(agent.runs, -1, -1)
+evaluator = Evaluator("hopper", agent.seeds, 5)
+noise_gens = [torch.Generator().manual_seed(12345 + s) for s in agent.seeds]  # the probe's own draws
+
+
+@torch.no_grad()
+def parts(step: int) -> list[dict]:
+    agent.before_update()
+    terms = agent.reference_terms(probe)
+    k = float(agent._k)
+    out = {}
+    for where, action in (("data", probe_actions), ("policy", None)):
+        if action is None:
+            _, _, action, log_pi = agent.sample_policy(probe, seeding.normal(noise_gens, (2048, agent.act_dim), "cpu"))
+            out["entropy"] = -log_pi.mean(-1)
+        r = agent.critic(probe, action).min(dim=1).values  # (R, B)
+        logpi0 = k * agent.clipped_log_pi0(terms, action)
+        out[f"R_{where}"], out[f"klogpi0_{where}"] = r.mean(-1), logpi0.mean(-1)
+        out[f"Q_{where}"] = (r + logpi0).mean(-1)
+    out["Z"] = offline.baseline(probe).min(dim=1).values.mean(-1)
+    return [{"step": step, "seed": s, "k": k, "alpha": float(agent.alpha[i]),
+             **{key: float(v[i]) for key, v in out.items()}} for i, s in enumerate(agent.seeds)]
+
+
+rows, scores = [], {}
+envs = EnvBatch("hopper", agent.runs, [seeding.stream_seed(s, "env") * 1_000_003 for s in agent.seeds])
+for step in range(args.steps + 1):
+    if step % args.every == 0:
+        rows += parts(step)
+    if step % args.eval_every == 0:
+        returns = evaluator(agent)
+        for i, s in enumerate(agent.seeds):
+            scores[(step, s)] = float(normalized_score(returns[i].mean(), ds.ref_min, ds.ref_max))
+        print(step, np.round([scores[(step, s)] for s in agent.seeds], 1), flush=True)
+    if step == args.steps:
+        break
+    with torch.no_grad():
+        action = agent.act(torch.as_tensor(envs.obs).unsqueeze(1)).squeeze(1)
+    o, r, o2, term, end = envs.step(action.numpy())
+    buffer.add(o, action, r, o2, term, end)
+    if len(buffer) > config.batch_size:
+        agent.update(buffer.sample(config.batch_size, agent.data_generators))
+frame = pd.DataFrame(rows)
+frame["normalized_score"] = [scores.get((r.step, r.seed), np.nan) for r in frame.itertuples()]
+frame.to_csv(args.out, index=False)
+print(frame.groupby("step").mean(numeric_only=True).drop(columns="seed").round(2).to_string())
