@@ -26,7 +26,8 @@ class ACAConfig(SACConfig):
     """ACA online hyperparameters; defaults are the medium group (paper Tables 9-11)."""
 
     CHOICES: ClassVar[dict] = {**SACConfig.CHOICES, "k_schedule": losses.aca.K_SCHEDULES,
-                               "critic_update": ("aligned", "sac"), "r_init": ("baseline", "offline_q")}
+                               "critic_update": ("aligned", "sac"),  # "sac": the BC-only ablation (Eq. 23-24)
+                               "r_init": ("baseline", "offline_q")}  # "offline_q": R <- Q (Eq. 25-26)
 
     beta: float = 7.0  # beta-clipping width, in sigmas of pi0
     n_trajs: int = 0  # N: top-N offline episodes seeded into the online buffer
@@ -71,8 +72,6 @@ ACA_GROUPS: dict[str, ACAGroup] = {
 
 
 NO_DATA_BETA_SCALE = 1.5  # beta_w/o = 1.5 beta without offline data (paper App. C.4, Table 4)
-CRITIC_UPDATES = ("aligned", "sac")
-R_INITS = ("baseline", "offline_q")
 
 
 def aca_group(dataset: str) -> str:
@@ -113,13 +112,7 @@ class ACA(SAC):
 
     def __init__(self, config: ACAConfig, obs_dim: int, act_dim: int, seeds: list[int], device: str = "cpu",
                  cuda_graph: bool = False):
-        super().__init__(config, obs_dim, act_dim, seeds, device, cuda_graph)
-        if config.k_schedule not in losses.aca.K_SCHEDULES:
-            raise ValueError(f"unknown k_schedule {config.k_schedule!r}; valid: {losses.aca.K_SCHEDULES}")
-        if config.critic_update not in CRITIC_UPDATES:
-            raise ValueError(f"unknown critic_update {config.critic_update!r}; valid: {CRITIC_UPDATES}")
-        if config.r_init not in R_INITS:
-            raise ValueError(f"unknown r_init {config.r_init!r}; valid: {R_INITS}")
+        super().__init__(config, obs_dim, act_dim, seeds, device, cuda_graph)  # its choices: checked by ACAConfig
         self.reference = copy.deepcopy(self.actor).requires_grad_(False)
         self._k = torch.zeros((), device=self.device)  # this step's k, set before each update
 

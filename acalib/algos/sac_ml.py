@@ -33,8 +33,6 @@ class SACMLConfig(SACConfig):
 
 def make_baseline(agent, config) -> None:
     """Attach the Z(s) ensemble and its optimiser to an offline agent."""
-    if config.z_target not in losses.sac_ml.Z_TARGETS:
-        raise ValueError(f"unknown z_target {config.z_target!r}; valid: {losses.sac_ml.Z_TARGETS}")
     agent.baseline = VEnsemble(agent.obs_dim, config.hidden, seeding.generators(agent.seeds, "init_baseline"),
                                n=config.n_baselines).to(agent.device)
     agent.optimizers["baseline"] = agent.adam(agent.baseline.parameters(), config.z_lr)
