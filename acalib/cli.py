@@ -178,33 +178,48 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _loop(args) -> dict:
+    """The loop settings a run's spec records (the progress bar is how it is shown, not what it is)."""
+    return {k: v for k, v in loop_settings(args).items() if k not in ("progress", "policy_snapshots")}
+
+
+def _execute(spec, args):
+    from .spec import execute
+    return execute(spec, args.out, device=args.device, compile=getattr(args, "compile", None),
+                   progress=not args.no_progress, d4rl_dir=getattr(args, "d4rl_dir", None),
+                   cuda_graph=getattr(args, "cuda_graph", False))
+
+
 def _offline(args) -> int | None:
-    from .experiment import run_offline
     from .seeding import parse_seeds
-    run = run_offline(args.algo, args.dataset, parse_seeds(args.seeds), args.steps, args.out,
-                      device=args.device, overrides=parse_overrides(args.set),
-                      settings=loop_settings(args), size=args.size, d4rl_dir=args.d4rl_dir,
-                      cuda_graph=args.cuda_graph, compile=args.compile)
-    print(f"offline run finished: {run.path}")
+    from .spec import offline_spec
+    spec = offline_spec(args.algo, args.dataset, args.steps, parse_seeds(args.seeds), _loop(args),
+                        parse_overrides(args.set), size=args.size)
+    print(f"offline run finished: {_execute(spec, args).path}")
 
 
 def _online(args) -> int | None:
-    from .experiment import run_online
+    from .runs import RunDir
     from .seeding import parse_seeds
-    run = run_online(args.algo, args.steps, args.out, init=args.init, dataset=args.dataset,
-                     env=args.env, seeds=parse_seeds(args.seeds) if args.seeds else None,
-                     device=args.device,
-                     overrides=parse_overrides(args.set), settings=loop_settings(args),
-                     d4rl_dir=args.d4rl_dir, cuda_graph=args.cuda_graph,
-                     offline_data=not args.no_offline_data, compile=args.compile)
+    from .spec import online_spec
+    seeds = parse_seeds(args.seeds) if args.seeds else None
+    if args.init is None and args.dataset is None:  # SAC from scratch on an environment: no dataset to describe
+        from .experiment import run_online
+        run = run_online(args.algo, args.steps, args.out, env=args.env, seeds=seeds, device=args.device,
+                         overrides=parse_overrides(args.set), settings=loop_settings(args), d4rl_dir=args.d4rl_dir,
+                         cuda_graph=args.cuda_graph, offline_data=not args.no_offline_data, compile=args.compile)
+    else:
+        spec = online_spec(args.algo, args.steps, _loop(args), RunDir(args.init) if args.init else None,
+                           args.dataset, seeds, parse_overrides(args.set), not args.no_offline_data)
+        run = _execute(spec, args)
     print(f"online run finished: {run.path}")
 
 
 def _actor_only(args) -> int | None:
-    from .experiment import run_actor_only
-    run = run_actor_only(args.init, args.dataset, args.steps, args.out, critic=args.critic,
-                         device=args.device, settings=loop_settings(args), size=args.size)
-    print(f"actor-only run finished: {run.path}")
+    from .runs import RunDir
+    from .spec import actor_only_spec
+    spec = actor_only_spec(RunDir(args.init), args.dataset, args.steps, _loop(args), args.critic, size=args.size)
+    print(f"actor-only run finished: {_execute(spec, args).path}")
 
 
 def _probe(args) -> int | None:

@@ -8,7 +8,7 @@ import torch
 
 from .algos import OFFLINE_ALGOS, SAC, SACConfig, algo_class
 from .data.buffers import ReplayBuffer
-from .methods import ONLINE_BUFFER_SIZE, aligned_agent, make_one, method_entry, online_config
+from .methods import ONLINE_BUFFER_SIZE, aligned_agent, check_start, make_one, method_entry, online_config
 from .data.datasets import load_dataset, reload_dataset
 from .envs import D4RL_REF_SCORES, EnvBatch
 from .runs import RunDir
@@ -130,11 +130,7 @@ def load_offline_agent(init: str | Path, device: str):
 def _offline_start(method, algo: str, init, device: str, dataset: str | None, seeds: list[int] | None):
     """The offline agent ``init`` holds (checked against what ``method`` may start from), its run config, and
     the online run's dataset and seeds (the offline run's unless given; seeds must match)."""
-    init_algo = RunDir(init).config().get("algo")
-    if init_algo not in method.starts_from:
-        raise ValueError(f"online {algo!r} cannot start from a {init_algo!r} run ({init}); "
-                         f"it needs an offline run of {' or '.join(method.starts_from) or 'nothing'}: "
-                         f"make one with {make_one(method)}")
+    check_start(algo, RunDir(init).config().get("algo"), init)
     offline, init_cfg = load_offline_agent(init, device)
     if seeds is not None and list(seeds) != list(init_cfg["seeds"]):
         raise ValueError(f"online seeds {seeds} must equal the offline run's seeds {init_cfg['seeds']} "

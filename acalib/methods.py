@@ -101,6 +101,17 @@ def method_entry(name: str) -> tuple[OnlineMethod, dict]:
     return ONLINE_METHODS[base], presets
 
 
+def check_start(algo: str, init_algo: str | None, init) -> OnlineMethod:
+    """``algo``'s entry, if it can start from a run of ``init_algo`` (the run at ``init``); else a ValueError
+    naming the offline runs it needs and the command that makes one."""
+    method = method_entry(algo)[0]
+    if init_algo not in method.starts_from:
+        raise ValueError(f"online {algo!r} cannot start from a {init_algo!r} run ({init}); "
+                         f"it needs an offline run of {' or '.join(method.starts_from) or 'nothing'}: "
+                         f"make one with {make_one(method)}")
+    return method
+
+
 def make_one(method: OnlineMethod) -> str:
     """The command that makes an offline run this method can start from."""
     return f"`acalib offline --algo {method.starts_from[0] if method.starts_from else 'sac_ml'} ...`"

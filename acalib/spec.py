@@ -79,8 +79,63 @@ class RunSpec:
         return cls(**values)
 
 
+def resolved_hyperparameters(algo: str, overrides: dict) -> dict:
+    """The config a run of ``algo`` with ``overrides`` would use (part of its key)."""
+    from .algos import ALL_ALGOS, algo_class
+
+    return algo_class(algo, ALL_ALGOS).config_cls.from_dict(overrides).to_dict()
+
+
+def _init_name(init: RunDir) -> str:
+    return f"{init.path.parent.name}/{init.path.name}"
+
+
+def offline_spec(algo: str, dataset: str, steps: int, seeds: list[int], loop: dict, overrides: dict | None = None,
+                 size: int | None = None, profile: str = "cli", data: dict | None = None) -> RunSpec:
+    """An offline run of ``algo`` on ``dataset`` (``data``: its identity, part of the key)."""
+    overrides = dict(overrides or {})
+    return RunSpec("offline", algo, dataset, profile, steps, dict(loop), list(seeds),
+                   resolved_hyperparameters(algo, overrides), overrides, data=data, size=size)
+
+
+def online_spec(algo: str, steps: int, loop: dict, init: RunDir | None = None, dataset: str | None = None,
+                seeds: list[int] | None = None, overrides: dict | None = None, offline_data: bool = True,
+                profile: str = "cli", data: dict | None = None) -> RunSpec:
+    """An online run of ``algo`` from the finished offline run ``init`` (its dataset and seeds unless given; the
+    seeds must match), or from scratch on ``dataset``. The hyperparameters are resolved here (``methods``), so a
+    pairing the method cannot start from is refused before anything is written."""
+    from .algos import ALL_ALGOS, algo_class
+    from .methods import check_start, online_config
+
+    overrides = dict(overrides or {})
+    offline_config = None
+    if init is not None:
+        cfg = init.config()
+        check_start(algo, cfg.get("algo"), init.path)
+        dataset = dataset or cfg["dataset"]["name"]
+        if seeds is not None and list(seeds) != list(cfg["seeds"]):
+            raise ValueError(f"online seeds {list(seeds)} must equal the offline run's seeds {cfg['seeds']} "
+                             f"(each online seed continues the offline model of the same seed)")
+        seeds = cfg["seeds"]
+        offline_config = algo_class(cfg["algo"], ALL_ALGOS).config_cls.from_dict(cfg["hyperparameters"])
+    elif dataset is None:
+        raise ValueError(f"online {algo!r} needs an offline run (init=...) or, from scratch, a dataset")
+    config = online_config(algo, overrides, offline_config, dataset, offline_data)  # refuses bad pairings
+    return RunSpec("online", algo, dataset, profile, steps, dict(loop), None if seeds is None else list(seeds),
+                   config.to_dict(), overrides, data=None if init else data,
+                   init=_init_name(init) if init else None, offline_data=offline_data)
+
+
+def actor_only_spec(init: RunDir, dataset: str, steps: int, loop: dict, critic: str = "offline",
+                    size: int | None = None, profile: str = "cli", data: dict | None = None) -> RunSpec:
+    """Actor-only updates from the finished offline run ``init`` on ``dataset``'s states."""
+    return RunSpec("actor_only", init.config()["algo"], dataset, profile, steps, dict(loop), size=size,
+                   init=_init_name(init), critic=critic, data=data)
+
+
 def execute(spec: RunSpec, out: str | Path, *, init: str | Path | None = None, device: str = "cpu",
-            compile: bool | None = None, progress: bool = True) -> RunDir:
+            compile: bool | None = None, progress: bool = True, d4rl_dir: str | None = None,
+            cuda_graph: bool = False) -> RunDir:
     """Train (or resume, or find finished) the run ``spec`` describes in ``out``. ``init``: the directory of the
     run it starts from (default: beside ``out``'s profile folder, ``<out>/../../<spec.init>``)."""
     from .experiment import run_actor_only, run_offline, run_online
@@ -90,10 +145,12 @@ def execute(spec: RunSpec, out: str | Path, *, init: str | Path | None = None, d
         init = Path(out).parent.parent / spec.init
     if spec.stage == "offline":
         return run_offline(spec.algo, spec.dataset, list(spec.seeds), spec.steps, out, device=device,
-                           overrides=spec.overrides, settings=settings, size=spec.size, compile=compile)
+                           overrides=spec.overrides, settings=settings, size=spec.size, compile=compile,
+                           d4rl_dir=d4rl_dir, cuda_graph=cuda_graph)
     if spec.stage == "online":
-        return run_online(spec.algo, spec.steps, out, init=init, dataset=None if init else spec.dataset,
+        return run_online(spec.algo, spec.steps, out, init=init, dataset=spec.dataset,
                           seeds=None if init else list(spec.seeds), device=device, overrides=spec.overrides,
-                          settings=settings, offline_data=spec.offline_data, compile=compile)
+                          settings=settings, offline_data=spec.offline_data, compile=compile, d4rl_dir=d4rl_dir,
+                          cuda_graph=cuda_graph)
     return run_actor_only(init, spec.dataset, spec.steps, out, critic=spec.critic, device=device, settings=settings,
                           size=spec.size)

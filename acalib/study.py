@@ -21,10 +21,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from .algos import ALL_ALGOS, algo_class
 from .experiment import load_offline_agent
-from .methods import online_config
-from .spec import RunSpec, execute
+from .spec import RunSpec, execute, resolved_hyperparameters
+from .spec import actor_only_spec as spec_of_actor_only, offline_spec as spec_of_offline, online_spec as spec_of_online
 from .profiles import BASELINE_ALGOS, Profile, get_profile
 from .data.datasets import dataset_identity, load_dataset, reload_dataset
 from .probes import q_probe_frame
@@ -70,11 +69,6 @@ def repo_root(start: str | Path | None = None) -> Path:
         if (folder / "pyproject.toml").is_file() and (folder / "acalib").is_dir():
             return folder
     return here
-
-
-def resolved_hyperparameters(algo: str, overrides: dict) -> dict:
-    """The config a run of ``algo`` with ``overrides`` would use (for the cache key)."""
-    return algo_class(algo, ALL_ALGOS).config_cls.from_dict(overrides).to_dict()
 
 
 class Study:
@@ -249,42 +243,26 @@ class Study:
         if seeds is None:  # the profile's baseline seeds, unless this Study was given its own seeds
             own = self.seeds != list(p.seeds)
             seeds = list(p.baseline_seeds) if baseline and p.baseline_seeds and not own else self.seeds
-        seeds = list(seeds)
-        settings = self.settings(p.offline_eval_interval)
-        spec = RunSpec("offline", algo, dataset, self.profile.name, steps, _loop(settings), seeds,
-                       resolved_hyperparameters(algo, overrides), overrides, size=self.profile.dataset_size,
-                       data=dataset_identity(dataset, size=self.profile.dataset_size, build=False))
-        return spec
+        return spec_of_offline(algo, dataset, steps, list(seeds), _loop(self.settings(p.offline_eval_interval)),
+                               overrides, size=p.dataset_size, profile=p.name,
+                               data=dataset_identity(dataset, size=p.dataset_size, build=False))
 
     def online_spec(self, algo: str, init: RunDir | None = None, dataset: str | None = None, steps: int | None = None,
                     seeds: list[int] | None = None, eval_interval: int | None = None, offline_data: bool = True,
                     **overrides) -> RunSpec:
         """The online run of ``algo`` from ``init`` (or from scratch on ``dataset``) at this profile."""
         steps = self.profile.online_steps if steps is None else steps
-        settings = self.settings(eval_interval)
-        offline_config = None
-        if init is not None:
-            cfg = init.config()
-            dataset = dataset or cfg["dataset"]["name"]
-            seeds = cfg["seeds"]
-            offline_config = algo_class(cfg["algo"], ALL_ALGOS).config_cls.from_dict(cfg["hyperparameters"])
-        elif dataset is None:
-            raise ValueError(f"online {algo!r} needs an offline run (init=...) or, from scratch, a dataset")
-        seeds = self.seeds if seeds is None else list(seeds)
-        config = online_config(algo, overrides, offline_config, dataset, offline_data)  # refuses bad pairings
-        spec = RunSpec("online", algo, dataset, self.profile.name, steps, _loop(settings), seeds, config.to_dict(),
-                       overrides, data=None if init else dataset_identity(dataset, build=False),
-                       init=f"{init.path.parent.name}/{init.path.name}" if init else None, offline_data=offline_data)
-        return spec
+        data = None if init is not None or dataset is None else dataset_identity(dataset, build=False)
+        return spec_of_online(algo, steps, _loop(self.settings(eval_interval)), init, dataset,
+                              None if init is not None else (self.seeds if seeds is None else list(seeds)),
+                              overrides, offline_data, profile=self.profile.name, data=data)
 
     def actor_only_spec(self, init: RunDir, dataset: str, critic: str = "offline", steps: int | None = None) -> RunSpec:
         """The actor-only run from ``init`` on ``dataset``'s states at this profile."""
-        steps = self.profile.actor_only_steps if steps is None else steps
-        settings = self.settings(self.profile.actor_only_eval_interval)
-        spec = RunSpec("actor_only", init.config()["algo"], dataset, self.profile.name, steps, _loop(settings),
-                       size=self.profile.dataset_size, init=f"{init.path.parent.name}/{init.path.name}", critic=critic,
-                       data=dataset_identity(dataset, size=self.profile.dataset_size, build=False))
-        return spec
+        p = self.profile
+        return spec_of_actor_only(init, dataset, p.actor_only_steps if steps is None else steps,
+                                  _loop(self.settings(p.actor_only_eval_interval)), critic, size=p.dataset_size,
+                                  profile=p.name, data=dataset_identity(dataset, size=p.dataset_size, build=False))
 
     def q_probe(self, init: RunDir, ood_dataset: str, points: int = 41) -> pd.DataFrame:
         """Offline Q and aligned Q along perturbed actions at in-distribution states (the offline
