@@ -185,7 +185,8 @@ def _loop(args) -> dict:
 
 def _execute(spec, args):
     from .spec import execute
-    return execute(spec, args.out, device=args.device, compile=getattr(args, "compile", None),
+    return execute(spec, args.out, init=getattr(args, "init", None), device=args.device,
+                   compile=getattr(args, "compile", None),
                    progress=not args.no_progress, d4rl_dir=getattr(args, "d4rl_dir", None),
                    cuda_graph=getattr(args, "cuda_graph", False))
 

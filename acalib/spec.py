@@ -1,6 +1,6 @@
 """A run as one plain description: ``RunSpec`` (what the run is; JSON round trip, no tensors, no open files)
-and ``execute(spec, out)`` (train it into a run directory). ``Study`` builds its runs' specs here, and a spec's
-``key()`` names the run's directory, so a run is found again wherever it is described."""
+and ``execute(spec, out)`` (train it into a run directory). ``Study`` and the command line build their runs'
+specs here, and a spec's ``key()`` names the run's directory, so a run is found again wherever it is described."""
 from __future__ import annotations
 
 import json

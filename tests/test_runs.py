@@ -266,3 +266,12 @@ def test_statistics_accumulate_over_the_steps_that_report_them():
     acc.add(6, {"critic_loss": torch.tensor([float("nan"), 1.0])})
     with pytest.raises(NonFiniteLossError, match="actor_loss at step 5"):
         acc.check_finite()
+
+
+def test_cli_online_finds_its_init_run_wherever_out_is(minari_root, tmp_path):
+    offline(tmp_path / "offline" / "off", steps=50, seeds=(0,))
+    out = tmp_path / "elsewhere" / "deeper" / "on"
+    assert cli.main(["online", "--algo", "aca", "--init", str(tmp_path / "offline" / "off"), "--steps", "30",
+                     "--eval-interval", "30", "--eval-episodes", "1", "--no-progress", "--out", str(out)]) == 0
+    config = RunDir(out).config()
+    assert config["init"] == str(tmp_path / "offline" / "off") and RunDir(out).summary()["step"] == 30
