@@ -16,6 +16,19 @@ SMALL = {"hidden": [32, 32], "batch_size": 32}
 FAST = {"eval_interval": 50, "eval_episodes": 1, "checkpoint_interval": 50, "progress": False}
 
 
+def kill_at(monkeypatch, cls, step: int | None = None):
+    """Make ``cls.update`` raise KeyboardInterrupt at ``step`` (None: at once), as if the process died there."""
+    real_update = cls.update
+
+    def killed(self, batch):
+        if step is None or self.step == step:
+            raise KeyboardInterrupt
+        return real_update(self, batch)
+
+    monkeypatch.setattr(cls, "update", killed)
+    return lambda: monkeypatch.setattr(cls, "update", real_update)
+
+
 def offline(out, steps=100, seeds=(0, 1)):
     return run_offline("sac_ml", "hopper-random", list(seeds), steps, out, overrides=SMALL, settings=FAST,
                        size=3000)
@@ -51,18 +64,11 @@ def test_sac_to_sac_prefills_every_offline_transition(minari_root, tmp_path):
 
 def test_offline_resume_after_kill_reproduces_the_uninterrupted_run(minari_root, tmp_path, monkeypatch):
     offline(tmp_path / "whole", steps=150)
-    real_update = SACML.update
-
-    def killed(self, batch):
-        if self.step == 120:
-            raise KeyboardInterrupt  # as if the process died between checkpoints
-        return real_update(self, batch)
-
-    monkeypatch.setattr(SACML, "update", killed)
+    restore = kill_at(monkeypatch, SACML, 120)  # between checkpoints
     with pytest.raises(KeyboardInterrupt):
         offline(tmp_path / "killed", steps=150)
     assert load_checkpoint(tmp_path / "killed/checkpoints/last.pt")["agent"]["step"] == 100
-    monkeypatch.setattr(SACML, "update", real_update)
+    restore()
     offline(tmp_path / "killed", steps=150)
     a = load_checkpoint(tmp_path / "whole/checkpoints/final.pt")["agent"]["weights"]
     b = load_checkpoint(tmp_path / "killed/checkpoints/final.pt")["agent"]["weights"]
@@ -81,14 +87,7 @@ def test_offline_resume_after_kill_reproduces_the_uninterrupted_run(minari_root,
 
 
 def test_phase_times_of_a_run_resumed_from_a_checkpoint_without_them(minari_root, tmp_path, monkeypatch):
-    real_update = SACML.update
-
-    def killed(self, batch):
-        if self.step == 120:
-            raise KeyboardInterrupt
-        return real_update(self, batch)
-
-    monkeypatch.setattr(SACML, "update", killed)
+    restore = kill_at(monkeypatch, SACML, 120)
     with pytest.raises(KeyboardInterrupt):
         offline(tmp_path / "run", steps=150)
     path = tmp_path / "run/checkpoints/last.pt"
@@ -96,7 +95,7 @@ def test_phase_times_of_a_run_resumed_from_a_checkpoint_without_them(minari_root
     for key in ("phase_s", "timed_from"):  # as written before acalib timed phases
         del state["loop"][key]
     save_checkpoint(path, state)
-    monkeypatch.setattr(SACML, "update", real_update)
+    restore()
     offline(tmp_path / "run", steps=150)
     summary = RunDir(tmp_path / "run").summary()
     assert summary["phases_timed_from_step"] == 100
@@ -106,17 +105,10 @@ def test_phase_times_of_a_run_resumed_from_a_checkpoint_without_them(minari_root
 def test_online_resume_continues(minari_root, tmp_path, monkeypatch):
     offline(tmp_path / "off", steps=50)
     from acalib.algos.aca import ACA
-    real_update = ACA.update
-
-    def killed(self, batch):
-        if self.step == 60:
-            raise KeyboardInterrupt
-        return real_update(self, batch)
-
-    monkeypatch.setattr(ACA, "update", killed)
+    restore = kill_at(monkeypatch, ACA, 60)
     with pytest.raises(KeyboardInterrupt):
         run_online("aca", 150, tmp_path / "on", init=tmp_path / "off", settings=FAST, overrides={"batch_size": 32})
-    monkeypatch.setattr(ACA, "update", real_update)
+    restore()
     run_online("aca", 150, tmp_path / "on", init=tmp_path / "off", settings=FAST, overrides={"batch_size": 32})
     m = pd.read_csv(tmp_path / "on/metrics.csv")
     assert list(m["step"]) == [0, 0, 50, 50, 100, 100, 150, 150]
@@ -147,18 +139,11 @@ def test_changed_config_in_same_directory_is_refused(minari_root, tmp_path):
 
 
 def test_run_killed_before_its_first_checkpoint_starts_clean(minari_root, tmp_path, monkeypatch):
-    real_update = SACML.update
-
-    def killed(self, batch):
-        if self.step == 40:  # after the first evaluation (step 25), before any checkpoint
-            raise KeyboardInterrupt
-        return real_update(self, batch)
-
-    monkeypatch.setattr(SACML, "update", killed)
+    restore = kill_at(monkeypatch, SACML, 40)  # after the first evaluation (step 25), before any checkpoint
     settings = {**FAST, "eval_interval": 25, "checkpoint_interval": 100}
     with pytest.raises(KeyboardInterrupt):
         run_offline("sac_ml", "hopper-random", [0], 50, tmp_path / "k", overrides=SMALL, settings=settings, size=3000)
-    monkeypatch.setattr(SACML, "update", real_update)
+    restore()
     run_offline("sac_ml", "hopper-random", [0], 50, tmp_path / "k", overrides=SMALL, settings=settings, size=3000)
     assert pd.read_csv(tmp_path / "k/metrics.csv")["step"].tolist() == [25, 50]
 
@@ -208,10 +193,7 @@ def test_cli_end_to_end_and_errors(minari_root, tmp_path, capsys):
 
 
 def test_online_from_an_unfinished_offline_run_says_what_to_do(minari_root, tmp_path, monkeypatch):
-    def killed(self, batch):
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(SACML, "update", killed)
+    kill_at(monkeypatch, SACML)
     with pytest.raises(KeyboardInterrupt):
         offline(tmp_path / "off", steps=50)
     with pytest.raises(FileNotFoundError, match="has not finished.*acalib offline"):

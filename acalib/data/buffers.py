@@ -136,6 +136,7 @@ class ReplayBuffer:
         self.prefix = self._to_rows(prefix)[-capacity:] if prefix is not None and len(prefix) else \
             torch.zeros(0, self.width, device=self.device)
         self.run_index = torch.arange(self.runs, device=self.device)[:, None]  # (R, 1), for per-run gathers
+        self.run_offset = self.run_index * self.data.shape[1]  # run r's rows start at r * rows in the flat storage
         self.pos = 0
         self.size = 0  # transitions in ``data``
         self.added = 0  # transitions ever added to ``data``
@@ -203,9 +204,8 @@ class ReplayBuffer:
         idx = seeding.randint(generators, len(self), batch_size, self.device)  # (R, B)
         if self.shared:
             rows = gather_rows(self.data[0], idx)
-        else:  # run r's row i is row r * capacity + i of the flattened storage
-            stored = self.data.shape[1]
-            rows = gather_rows(self.data.view(-1, self.width), (idx - n_prefix).clamp_(min=0) + self.run_index * stored)
+        else:
+            rows = gather_rows(self.data.view(-1, self.width), (idx - n_prefix).clamp_(min=0) + self.run_offset)
             if n_prefix:
                 from_prefix = (idx < n_prefix).unsqueeze(-1)
                 rows = torch.where(from_prefix, gather_rows(self.prefix, (start + idx).clamp_(max=len(self.prefix) - 1)),
