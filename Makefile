@@ -20,7 +20,13 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m ipykernel install --sys-prefix --name acalib --display-name "acalib (.venv)" >/dev/null
 	touch $(STAMP)
 
-test: $(STAMP)
+# the optional Ray executor (pip install acalib[ray]): `make test` checks it, `make reproduce` does not need it
+RAY_STAMP := $(VENV)/.installed-ray
+$(RAY_STAMP): $(STAMP) requirements-ray.txt
+	$(PY) -m pip install --quiet -r requirements-ray.txt
+	touch $(RAY_STAMP)
+
+test: $(STAMP) $(RAY_STAMP)
 	.ci/ensure-chromium
 	$(PY) -m pytest -q
 

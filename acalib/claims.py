@@ -13,7 +13,8 @@ A test on an interval is one of ``BELOW`` (the interval lies below 0), ``ABOVE``
 the interval of one of its tests lies on the wrong side (``BELOW``/``ABOVE``: entirely on the other
 side of 0; ``NOT_BELOW``: entirely below 0), and is inconclusive otherwise.
 
-    rows = claim_rows(Study("claims", train=False))    # one row per claim, subject and statistic
+    tests = claim_tests(Study("claims", train=False))   # one per claim, subject and statistic
+    frame = claims_frame(tests)                          # with each claim's verdict
 """
 from __future__ import annotations
 
@@ -144,27 +145,47 @@ ABLATIONS = {"aca_bc_only": "BC only", "aca_r_init_q": "R init by Q"}
 ACTOR_ONLY_CRITICS = {"sac_ml": "SAC+ML Q", "cql": "CQL Q", "awac": "AWAC Q"}
 
 
-def claim_tests(study) -> list[Test]:
-    """Every test of C1-C6 on ``study``'s runs (the profile's hopper datasets). ``study`` may be one
-    that only loads runs (``Study(..., train=False)``); a missing run raises with what to run."""
+def claim_runs(study) -> dict[tuple[str, str, str], RunDir]:
+    """Every run C1-C6 are judged on, asked of ``study`` (the profile's hopper datasets):
+    ``("online", algo, dataset)`` and ``("actor_only", offline algo, critic)`` (on random states, from the
+    hopper-medium run). ``study`` may be one that only loads runs (``Study(..., train=False)``; a missing
+    run raises with what to run) or one that plans them (``acalib plan``)."""
+    env = study.profile.envs[0]
+    medium, = study.datasets(("medium",))
+    ood = f"{env}-random"
+    runs = {("online", "sac", medium): study.online("sac", study.offline("sac_ml", medium))}
+    for off_algo in ACTOR_ONLY_CRITICS:
+        if study.skip_reason(off_algo, medium) is None:
+            runs[("actor_only", off_algo, "offline")] = study.actor_only(study.offline(off_algo, medium), ood)
+    runs[("actor_only", "sac_ml", "aligned")] = study.actor_only(study.offline("sac_ml", medium), ood,
+                                                                 critic="aligned")
+    for dataset in study.datasets():
+        runs[("online", "aca", dataset)] = study.online("aca", study.offline("sac_ml", dataset))
+    for algo in ABLATIONS:
+        runs[("online", algo, medium)] = study.online(algo, study.offline("sac_ml", medium))
+    return runs
+
+
+def claim_tests(study, runs: dict | None = None) -> list[Test]:
+    """Every test of C1-C6 on ``runs`` (``claim_runs(study)`` unless given)."""
+    runs = claim_runs(study) if runs is None else runs
     env = study.profile.envs[0]
     medium, = study.datasets(("medium",))
     ood = f"{env}-random"
     tests: list[Test] = []
 
-    def online(algo, dataset, off_algo="sac_ml"):
-        off = study.offline(off_algo, dataset)
-        return online_statistics(study.metrics(study.online(algo, off)), f"{algo} on {dataset}")
+    def online(algo, dataset):
+        return online_statistics(study.metrics(runs[("online", algo, dataset)]), f"{algo} on {dataset}")
 
     def actor_only(off_algo, critic):
-        run = study.actor_only(study.offline(off_algo, medium), ood, critic=critic)
-        return actor_only_statistics(study.metrics(run), f"actor-only ({critic} Q of {off_algo}) on {ood}")
+        return actor_only_statistics(study.metrics(runs[("actor_only", off_algo, critic)]),
+                                     f"actor-only ({critic} Q of {off_algo}) on {ood}")
 
     sac_medium = online("sac", medium)
     tests.append(Test("C1", medium, "change (SAC→SAC)", sac_medium["change"], BELOW))
     offline_changes = {}
     for off_algo, label in ACTOR_ONLY_CRITICS.items():
-        if study.skip_reason(off_algo, medium) is None:
+        if ("actor_only", off_algo, "offline") in runs:
             offline_changes[off_algo] = actor_only(off_algo, "offline")["change"]
             tests.append(Test("C2", f"{label}, {ood} states", "change (actor-only, offline Q)",
                               offline_changes[off_algo], BELOW))

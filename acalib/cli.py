@@ -34,6 +34,17 @@ def positive_int(text: str) -> int:
     return value
 
 
+def gpu_share(text: str) -> float:
+    """argparse type: the GPUs a run takes, a fraction in (0, 1] or a whole number."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not (0 < value <= 1 or (value > 1 and value.is_integer())):
+        raise argparse.ArgumentTypeError(f"must be a fraction in (0, 1] or a whole number of GPUs, got {value}")
+    return value
+
+
 def add_compile_arg(p: argparse.ArgumentParser) -> None:
     from .experiment import COMPILE_MIN_UPDATES
     p.add_argument("--compile", action=argparse.BooleanOptionalAction, default=None,
@@ -133,11 +144,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--compile", choices=("auto", "on", "off"), default="auto",
                    help="compiled updates in the notebooks' runs: auto (the default: runs long enough to repay the "
                         "compile time; on a GPU replayed as CUDA graphs), on, or off")
+    p.add_argument("--executor", choices=("local", "ray"), default="local",
+                   help="local (the default: notebooks train what they miss as they execute) or ray (the runs are "
+                        "planned and trained as Ray tasks first, then the notebooks execute from them)")
+    p.add_argument("--address", help="with --executor ray: the Ray cluster to join (default: start a local Ray)")
+    p.add_argument("--root", dest="runs_root",
+                   help="where runs are trained (default: $ACALIB_RUNS_DIR or runs/); on a cluster, shared storage")
+    p.add_argument("--gpus-per-run", type=gpu_share,
+                   help="with --executor ray --device cuda: the GPUs each run takes (default 1; 0.25: four share one)")
     p.add_argument("--no-progress", action="store_true")
+
+    p = sub.add_parser("plan", help="list the runs a profile's notebooks need, without training anything")
+    p.add_argument("--profile", default="smoke", help="tiny, smoke, claims, lite or paper (default: smoke)")
+    p.add_argument("--only", help="some notebooks, by name or artifact, e.g. fig05,table2 (default: all)")
+    p.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto (default: cpu)")
+    p.add_argument("--root", dest="runs_root", help="where runs are looked for (default: $ACALIB_RUNS_DIR or runs/)")
+    p.add_argument("--json", help="also write the plan here (every run's RunSpec and what it starts from)")
 
     p = sub.add_parser("export-runs", help="copy a profile's finished runs into results/runs/<profile> (to commit)")
     p.add_argument("--profile", default="claims")
     p.add_argument("--from", dest="runs_root", help="where they were trained (default: $ACALIB_RUNS_DIR or runs/)")
+    p.add_argument("--resume-points", action="store_true",
+                   help="also commit each unfinished offline or actor-only run's last checkpoint under "
+                        "results/resume/<profile>, from which a Study on another machine resumes it")
 
     p = sub.add_parser("claims", help="judge the paper's claims C1-C6 on a profile's finished runs")
     p.add_argument("--profile", default="claims", help="a profile whose runs are trained (default: claims)")
@@ -239,19 +268,47 @@ def _probe(args) -> int | None:
 def _reproduce(args) -> int | None:
     from .suite import reproduce
     suite = reproduce(args.profile, only=args.only, jobs=args.jobs, device=args.device,
-                      recompute=args.recompute, progress=not args.no_progress, compile=args.compile)
+                      recompute=args.recompute, progress=not args.no_progress, compile=args.compile,
+                      executor=args.executor, address=args.address, runs_root=args.runs_root,
+                      gpus_per_run=args.gpus_per_run)
+    if suite.runs is not None:
+        for name, error in {**suite.runs.failed, **suite.runs.skipped}.items():
+            print(f"acalib: run {name} failed: {error}", file=sys.stderr)
+        print(f"ray: {len(suite.runs.trained)} runs trained, {len(suite.runs.failed)} failed, "
+              f"{len(suite.runs.skipped)} not run, in {suite.runs.seconds:.0f} s")
     for r in suite.failed:
         print(f"acalib: notebook {r.name} failed: {r.error}", file=sys.stderr)
     print(f"report: {suite.index} ({len(suite.results) - len(suite.failed)} of {len(suite.results)} "
           f"notebooks ok)")
-    if not suite.ok:
+    if not suite.ok or (suite.runs is not None and not suite.runs.ok):
         return 1
+
+
+def _plan(args) -> int | None:
+    import pandas as pd
+
+    from .plan import plan_notebooks, print_summary
+    from .study import RUNS_ENV, repo_root
+    from .suite import environment
+
+    with environment({RUNS_ENV: str(Path(args.runs_root).resolve())} if args.runs_root else {}):
+        plan = plan_notebooks(args.profile, args.only, device=args.device)
+    measured = sorted((repo_root() / "results" / "cost").glob(f"{plan.profile}-from-*.csv"))
+    costs = pd.read_csv(measured[0]) if measured else None
+    print(print_summary(plan, costs))
+    if costs is not None:
+        print(f"(hours: {measured[0].relative_to(repo_root())}, `acalib cost` of a scaled pass on this machine)")
+    if args.json:
+        print(f"plan written: {plan.write(args.json)}")
 
 
 def _export_runs(args) -> int | None:
     from .study import export_runs
-    written = export_runs(args.profile, runs_root=args.runs_root)
-    print(f"exported {len(written)} runs and probes of profile {args.profile} into results/runs/{args.profile}")
+    written = export_runs(args.profile, runs_root=args.runs_root, resume_points=args.resume_points)
+    points = sum("resume" in p.parts for p in written)
+    print(f"exported {len(written) - points} runs and probes of profile {args.profile} into "
+          f"results/runs/{args.profile}" + (f", {points} resume points into results/resume/{args.profile}"
+                                             if args.resume_points else ""))
 
 
 def _claims(args) -> int | None:
@@ -321,6 +378,7 @@ def _zoo(args) -> int | None:
 
 
 COMMANDS = {"offline": _offline, "online": _online, "actor-only": _actor_only, "probe": _probe, "reproduce": _reproduce,
+            "plan": _plan,
             "export-runs": _export_runs, "claims": _claims, "cost": _cost, "bench": _bench, "datasets": _datasets,
             "zoo": _zoo}  # a command's name -> what it does (returns the exit status, None for 0)
 

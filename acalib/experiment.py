@@ -68,6 +68,11 @@ def loop_record(loop: LoopSettings, *extra: str) -> dict:
     return {k: getattr(loop, k) for k in ("eval_interval", "eval_episodes", "checkpoint_interval", *extra)}
 
 
+def _described(spec: dict | None) -> dict:
+    """The ``RunSpec`` a run was executed from (``spec.execute``), recorded in its config as ``"spec"``."""
+    return {} if spec is None else {"spec": spec}
+
+
 def _hold_and_train(run: RunDir, config: dict, defaults: dict, train) -> RunDir:
     """Hold the run directory (one process per run), check its config (or write it) and call
     ``train(resume)`` unless the run has finished."""
@@ -81,7 +86,7 @@ def _hold_and_train(run: RunDir, config: dict, defaults: dict, train) -> RunDir:
 def run_offline(algo: str, dataset: str, seeds: list[int], steps: int, out: str | Path, *,
                 device: str = "cpu", overrides: dict | None = None, settings: dict | None = None,
                 size: int | None = None, d4rl_dir: str | None = None, cuda_graph: bool = False,
-                compile: bool | None = None) -> RunDir:
+                compile: bool | None = None, spec: dict | None = None) -> RunDir:
     """Train ``algo`` offline on ``dataset`` for every seed at once; resumes an unfinished run.
     ``compile``: every update as one compiled program (``Agent.enable_compile``; None: where it is repaid,
     ``resolve_compile``); recorded in the config, not part of what makes the run: a run may resume in
@@ -107,7 +112,8 @@ def run_offline(algo: str, dataset: str, seeds: list[int], steps: int, out: str 
     run = RunDir(out)
     return _hold_and_train(run, {"stage": "offline", "algo": algo, "dataset": ds.describe(), "seeds": seeds,
                                  "steps": steps, "hyperparameters": config.to_dict(), "device": device,
-                                 "compiled": compile, "loop": loop_record(loop)}, cls.config_cls().to_dict(), train)
+                                 "compiled": compile, "loop": loop_record(loop), **_described(spec)},
+                          cls.config_cls().to_dict(), train)
 
 
 def load_offline_agent(init: str | Path, device: str):
@@ -142,7 +148,7 @@ def run_online(algo: str, steps: int, out: str | Path, *, init: str | Path | Non
                dataset: str | None = None, env: str | None = None, seeds: list[int] | None = None,
                device: str = "cpu", overrides: dict | None = None, settings: dict | None = None,
                d4rl_dir: str | None = None, cuda_graph: bool = False, offline_data: bool = True,
-               stop_when=None, compile: bool | None = None) -> RunDir:
+               stop_when=None, compile: bool | None = None, spec: dict | None = None) -> RunDir:
     """Online fine-tuning from an offline run (``init``), or SAC from scratch on ``dataset``'s environment.
 
     What each method starts from, carries over and puts in its buffer is its entry in ``methods.ONLINE_METHODS``
@@ -191,7 +197,8 @@ def run_online(algo: str, steps: int, out: str | Path, *, init: str | Path | Non
                                  "init_algo": init_cfg["algo"] if init else None, "dataset": ds.describe(),
                                  "seeds": seeds, "steps": steps, "hyperparameters": config.to_dict(),
                                  "buffer_prefill": len(prefill), "offline_data": offline_data, "device": device,
-                                 "compiled": compile, "loop": loop_record(loop)}, type(config)().to_dict(), train)
+                                 "compiled": compile, "loop": loop_record(loop), **_described(spec)},
+                          type(config)().to_dict(), train)
 
 
 def _run_scratch(env: str, seeds: list[int], steps: int, out, device: str, config: SACConfig,
@@ -221,7 +228,8 @@ ACTOR_ONLY_CRITICS = ("offline", "aligned")
 
 
 def run_actor_only(init: str | Path, dataset: str, steps: int, out: str | Path, *, critic: str = "offline",
-                   device: str = "cpu", settings: dict | None = None, size: int | None = None) -> RunDir:
+                   device: str = "cpu", settings: dict | None = None, size: int | None = None,
+                   spec: dict | None = None) -> RunDir:
     """The controlled actor-only experiment (paper Sec. 4, App. B.2): load an offline run's actor
     and critic, freeze the critic, collect no data, and take SAC-style actor and temperature
     steps (AWAC-style for AWAC) on the states of another dataset (``dataset``, e.g. the random
@@ -253,4 +261,5 @@ def run_actor_only(init: str | Path, dataset: str, steps: int, out: str | Path, 
     return _hold_and_train(run, {"stage": "actor_only", "algo": init_cfg["algo"], "critic": critic, "init": str(init),
                                  "dataset": ds.describe(), "offline_dataset": init_cfg["dataset"]["name"],
                                  "seeds": agent.seeds, "steps": steps, "hyperparameters": agent.config.to_dict(),
-                                 "device": device, "loop": loop_record(loop)}, type(agent.config)().to_dict(), train)
+                                 "device": device, "loop": loop_record(loop), **_described(spec)},
+                          type(agent.config)().to_dict(), train)

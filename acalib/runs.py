@@ -5,6 +5,10 @@
     <out>/checkpoints/last.pt  the latest checkpoint (resume point)
     <out>/checkpoints/final.pt the checkpoint at the last step (what online runs start from)
     <out>/done                 written last: the run finished
+
+An unfinished run can be committed as a resume point (``snapshot_run``: its config, metrics and
+``checkpoints/last.pt.xz``) and restored into a fresh runs folder (``restore_snapshot``), so that long
+runs outlive the machine that trains them.
 """
 from __future__ import annotations
 
@@ -12,7 +16,9 @@ import csv
 import fcntl
 import hashlib
 import json
+import lzma
 import os
+import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -109,6 +115,11 @@ class RunDir:
     @property
     def done(self) -> bool:
         return (self.path / "done").exists()
+
+    def spec(self) -> dict | None:
+        """The ``RunSpec`` (as a dict) the run was executed from, or None (a run made from the command line
+        without one, or before acalib recorded it)."""
+        return self.config().get("spec")
 
     def config(self) -> dict:
         if not self.config_path.is_file():
@@ -267,10 +278,16 @@ class RunDir:
 
 
 VOLATILE = ("device", "progress", "compiled")  # how a run is executed, not what it is: may change on resume
+RECORDS = ("earlier_executions", "spec")  # what a config records beside the run (the spec: its directory's key)
 
 
 def _comparable(config: dict) -> dict:
-    return {k: v for k, v in config.items() if k not in (*VOLATILE, "earlier_executions")}
+    """What must match to resume: all but how the run is executed; the run it starts from by name (its
+    key), not by the folder it was found in (a runs folder, or a snapshot restored on another machine)."""
+    same = {k: v for k, v in config.items() if k not in (*VOLATILE, *RECORDS)}
+    if isinstance(same.get("init"), str):
+        same["init"] = Path(same["init"]).name
+    return same
 
 
 @contextmanager
@@ -303,8 +320,6 @@ def export_run(run: RunDir, dest: str | Path, checkpoint: bool = False) -> RunDi
     config, metrics and done summary, and with ``checkpoint`` its final checkpoint trimmed to what
     later runs read and xz-compressed (``checkpoints/final.pt.xz``). Written into a temporary folder
     and renamed, so an interrupted export leaves no half run behind."""
-    import shutil
-
     from .checkpoint import load_checkpoint, save_checkpoint, transfer_state
 
     if not run.done:
@@ -324,3 +339,71 @@ def export_run(run: RunDir, dest: str | Path, checkpoint: bool = False) -> RunDi
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return RunDir(dest)
+
+
+def snapshot_run(run: RunDir, dest: str | Path) -> RunDir:
+    """Copy an unfinished run's resume point into ``dest`` (a folder under ``results/resume/``): its
+    ``checkpoints/last.pt`` byte for byte, xz-compressed (``last.pt.xz``, its SHA-256 trailer kept), then its
+    metrics and config. The checkpoint is read first: the loop writes an evaluation's metrics before the
+    checkpoint of the same step, so the metrics copied after it cover every evaluation it has (resume drops
+    the later rows). Runs whose checkpoint holds a replay buffer (online runs) are refused: buffers are
+    never committed. Written into a temporary folder and renamed."""
+    from .checkpoint import load_checkpoint, verified_payload
+
+    if run.done:
+        raise ValueError(f"{run.path} has finished: export it (``export_run``) instead of snapshotting it")
+    if not run.last_checkpoint.is_file():
+        raise ValueError(f"{run.path} has no checkpoint yet (checkpoints/last.pt): nothing to resume from")
+    raw = run.last_checkpoint.read_bytes()
+    verified_payload(run.last_checkpoint, raw)
+    if "buffer" in load_checkpoint(run.last_checkpoint):
+        raise ValueError(f"{run.path}'s checkpoint holds a replay buffer (an online run): buffers are not "
+                         f"committed, so it cannot be snapshotted; let it finish")
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
+    try:
+        (tmp / "checkpoints").mkdir()
+        (tmp / "checkpoints" / "last.pt.xz").write_bytes(lzma.compress(raw, preset=6))
+        for name in ("metrics.csv", "config.json"):
+            shutil.copy2(run.path / name, tmp / name)
+        if dest.exists():
+            shutil.rmtree(dest)
+        os.replace(tmp, dest)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return RunDir(dest)
+
+
+def restore_snapshot(snapshot: str | Path, path: str | Path) -> RunDir:
+    """Lay a resume point made by ``snapshot_run`` out as the run directory ``path`` (which must hold no
+    checkpoint: what a killed run left before its first one is replaced), checking the checkpoint's
+    SHA-256. Training ``path`` then resumes where the snapshot stopped, bit for bit."""
+    from .checkpoint import verified_payload
+
+    snapshot, path = Path(snapshot), Path(path)
+    packed = snapshot / "checkpoints" / "last.pt.xz"
+    if not packed.is_file():
+        raise FileNotFoundError(f"{snapshot} is not a run snapshot (no checkpoints/last.pt.xz)")
+    if RunDir(path).last_checkpoint.is_file():
+        raise FileExistsError(f"{path} already has a checkpoint; a snapshot only starts a run that has none")
+    try:
+        raw = lzma.decompress(packed.read_bytes())
+    except lzma.LZMAError as e:
+        raise ValueError(f"snapshot checkpoint {packed} cannot be read: {e}") from None
+    verified_payload(packed, raw)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    try:
+        (tmp / "checkpoints").mkdir()
+        (tmp / "checkpoints" / "last.pt").write_bytes(raw)
+        for name in ("metrics.csv", "config.json"):
+            shutil.copy2(snapshot / name, tmp / name)
+        if path.exists():
+            shutil.rmtree(path)
+        os.replace(tmp, path)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return RunDir(path)

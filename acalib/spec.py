@@ -137,20 +137,22 @@ def execute(spec: RunSpec, out: str | Path, *, init: str | Path | None = None, d
             compile: bool | None = None, progress: bool = True, d4rl_dir: str | None = None,
             cuda_graph: bool = False) -> RunDir:
     """Train (or resume, or find finished) the run ``spec`` describes in ``out``. ``init``: the directory of the
-    run it starts from (default: beside ``out``'s profile folder, ``<out>/../../<spec.init>``)."""
+    run it starts from (default: beside ``out``'s profile folder, ``<out>/../../<spec.init>``). The run's
+    config.json records ``spec`` under ``"spec"`` (``RunDir.spec()``) beside what executing it resolved."""
     from .experiment import run_actor_only, run_offline, run_online
 
     settings = {**spec.loop, "progress": progress}
+    described = {"spec": json.loads(spec.to_json())}  # recorded in the run's config.json
     if spec.init is not None and init is None:
         init = Path(out).parent.parent / spec.init
     if spec.stage == "offline":
         return run_offline(spec.algo, spec.dataset, list(spec.seeds), spec.steps, out, device=device,
                            overrides=spec.overrides, settings=settings, size=spec.size, compile=compile,
-                           d4rl_dir=d4rl_dir, cuda_graph=cuda_graph)
+                           d4rl_dir=d4rl_dir, cuda_graph=cuda_graph, **described)
     if spec.stage == "online":
         return run_online(spec.algo, spec.steps, out, init=init, dataset=spec.dataset,
                           seeds=None if init else list(spec.seeds), device=device, overrides=spec.overrides,
                           settings=settings, offline_data=spec.offline_data, compile=compile, d4rl_dir=d4rl_dir,
-                          cuda_graph=cuda_graph)
+                          cuda_graph=cuda_graph, **described)
     return run_actor_only(init, spec.dataset, spec.steps, out, critic=spec.critic, device=device, settings=settings,
-                          size=spec.size)
+                          size=spec.size, **described)

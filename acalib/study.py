@@ -22,12 +22,13 @@ from pathlib import Path
 import pandas as pd
 
 from .experiment import load_offline_agent
+from .plan import PlaceholderRun, PlannedRun, active_plan
 from .spec import RunSpec, execute, resolved_hyperparameters
 from .spec import actor_only_spec as spec_of_actor_only, offline_spec as spec_of_offline, online_spec as spec_of_online
 from .profiles import BASELINE_ALGOS, Profile, get_profile
 from .data.datasets import dataset_identity, load_dataset, reload_dataset
 from .probes import q_probe_frame
-from .runs import RunDir, file_lock, run_key, write_csv_atomic
+from .runs import RunDir, file_lock, restore_snapshot, run_key, write_csv_atomic
 
 
 # what ``recompute`` retrains: every stage, or only the runs that start from an offline run
@@ -40,6 +41,7 @@ class MissingRunError(LookupError):
     """A Study that only loads (``train=False``) was asked for a run that is not finished."""
 
 
+RUNS_ENV = "ACALIB_RUNS_DIR"  # where a Study trains its runs unless given ``runs_root``
 COMPILE_ENV = "ACALIB_COMPILE"  # on / off / auto: how the notebooks' runs compile (``acalib reproduce --compile``)
 COMPILE_CHOICES = {"on": True, "off": False, "auto": None}
 
@@ -83,7 +85,9 @@ class Study:
     A finished run committed to the repository (``<root>/results/runs/<profile>/...``, the same
     name as under ``runs_root``) is used as it is unless ``recompute`` covers its stage; other runs
     are trained under ``runs_root`` (default ``<root>/runs``, or ``$ACALIB_RUNS_DIR``). ``train=False``
-    only loads: a missing run raises ``MissingRunError`` (``acalib claims``)."""
+    only loads: a missing run raises ``MissingRunError`` (``acalib claims``). An unfinished run with a
+    committed resume point (``<root>/results/resume/<profile>/...``, ``acalib export-runs --resume-points``)
+    and no checkpoint under ``runs_root`` is resumed from it (unless ``recompute`` covers its stage)."""
 
     def __init__(self, profile: str | Profile = "smoke", root: str | Path | None = None, device: str = "cpu",
                  seeds: list[int] | None = None, recompute: bool | float = False, progress: bool = True,
@@ -92,7 +96,7 @@ class Study:
         self.profile = get_profile(profile) if isinstance(profile, str) else profile
         self.root = repo_root(root) if root is None else Path(root).resolve()
         # where runs are trained: ``runs_root``, else $ACALIB_RUNS_DIR, else <root>/runs
-        self.runs_root = Path(runs_root or os.environ.get("ACALIB_RUNS_DIR") or self.root / "runs").resolve()
+        self.runs_root = Path(runs_root or os.environ.get(RUNS_ENV) or self.root / "runs").resolve()
         self.device = device
         self.seeds = list(self.profile.seeds if seeds is None else seeds)
         if isinstance(recompute, bool) or recompute is None:
@@ -109,6 +113,7 @@ class Study:
         # compiled updates: None (auto: where repaid, ``experiment.resolve_compile``), else $ACALIB_COMPILE (on/off/auto)
         self.compile = compile if compile is not None else compile_from_env()
         self.used: list[dict] = []  # every run asked for: its path, stage and where it came from (PROVENANCE)
+        self.plan = active_plan()  # made inside ``plan.planning``: runs are recorded, not trained
 
     # -- settings -------------------------------------------------------------------------
     def settings(self, eval_interval: int | None = None) -> dict:
@@ -162,6 +167,11 @@ class Study:
         """Where finished runs committed to the repository live (the claims profile's)."""
         return self.root / "results" / "runs"
 
+    @property
+    def resume_root(self) -> Path:
+        """Where the resume points of unfinished runs committed to the repository live (``snapshot_run``)."""
+        return self.root / "results" / "resume"
+
     def _recomputes(self, stage: str) -> bool:
         return self.recompute_before is not None and stage in self.recompute_stages
 
@@ -179,6 +189,29 @@ class Study:
             with open(target, "a") as f:
                 f.write(json.dumps(entry) + "\n")
 
+    def _lookup(self, path: Path, stage: str) -> tuple[Path, str | None]:
+        """Where the run at ``path`` is found finished without training: (the committed run, "repository"),
+        (``path``, "cached"), or (``path``, None) when it is still to train (under ``recompute``: made before
+        the cut-off). Takes no lock (planning)."""
+        committed = self.committed_root / path.relative_to(self.runs_root)
+        if _finished(committed) and not self._recomputes(stage):
+            return committed, "repository"
+        if _finished(path) and not self._stale(path, stage):
+            return path, "cached"
+        return path, None
+
+    def find(self, name: str) -> RunDir:
+        """The run ``'<dataset>/<directory>'`` of this profile: the committed one if finished, else the one
+        under ``runs_root`` (finished or not)."""
+        return RunDir(self._lookup(self.runs_root / self.profile.name / name, "offline")[0])
+
+    def _restore_resume_point(self, path: Path) -> None:
+        """Lay out the run at ``path`` from its committed resume point, if it has one and ``path`` has no
+        checkpoint of its own (``runs.restore_snapshot``): the run then resumes where that machine stopped."""
+        point = self.resume_root / path.relative_to(self.runs_root)
+        if (point / "checkpoints" / "last.pt.xz").is_file() and not RunDir(path).last_checkpoint.is_file():
+            restore_snapshot(point, path)
+
     @contextmanager
     def _claim(self, path: Path, stage: str):
         """Yields (path, finished). A finished committed run of that name is used as it is (unless
@@ -194,6 +227,8 @@ class Study:
             if self._stale(path, stage):
                 shutil.rmtree(path) if path.is_dir() else path.unlink()
             finished = _finished(path)
+            if not finished and self.train and not self._recomputes(stage):
+                self._restore_resume_point(path)
             if not finished and not self.train:
                 raise MissingRunError(
                     f"profile {self.profile.name!r} has no finished {stage} run {path.parent.name}/{path.name} "
@@ -221,12 +256,32 @@ class Study:
         return self._run(self.actor_only_spec(init, dataset, critic, steps), init)
 
     def _run(self, spec: RunSpec, init: RunDir | None = None) -> RunDir:
-        """The finished run ``spec`` describes: committed, cached, or trained now (``execute``)."""
+        """The finished run ``spec`` describes: committed, cached, or trained now (``execute``); planning:
+        the finished run, or a placeholder for the run the plan will train."""
+        if self.plan is not None:
+            return self._plan_run(spec, init)
         with self._claim(self.runs_root / self.profile.name / spec.name, spec.stage) as (out, finished):
             if finished:
                 return RunDir(out)
             return execute(spec, out, init=init.path if init else None, device=self.device, compile=self.compile,
                            progress=self.progress)
+
+    def _plan_run(self, spec: RunSpec, init: RunDir | None) -> RunDir:
+        path, finished = self._lookup(self.runs_root / self.profile.name / spec.name, spec.stage)
+        self.plan.add(PlannedRun(spec.name, spec.stage, json.loads(spec.to_json()),
+                                 [spec.init] if spec.init else [], finished))
+        if finished:
+            return RunDir(path)
+        seeds = spec.seeds if spec.seeds is not None else init.config()["seeds"]
+        return PlaceholderRun(path, spec, seeds)
+
+    def run_planned(self, entry: PlannedRun) -> Path:
+        """Train (or find finished) one entry of a plan, as the notebooks would ask for it (``acalib.executors``)."""
+        init = self.find(entry.needs[0]) if entry.needs else None
+        if entry.stage == "q_probe":
+            self.q_probe(init, entry.spec["ood"], entry.spec["points"])
+            return self.runs_root / self.profile.name / entry.name
+        return self._run(entry.run_spec(), init).path
 
     # -- the runs' descriptions -----------------------------------------------------------
     def offline_spec(self, algo: str, dataset: str, steps: int | None = None, seeds: list[int] | None = None,
@@ -270,6 +325,13 @@ class Study:
         name = init.config()["dataset"]["name"]
         spec = {"init": init.path.name, "ood": ood_dataset, "states": self.profile.probe_states, "points": points,
                 "data": dataset_identity(ood_dataset, size=self.profile.dataset_size, build=False)}
+        if self.plan is not None:
+            path = self._dir(name, "q_probe", **spec).with_suffix(".csv")
+            found, finished = self._lookup(path, "q_probe")
+            init_name = f"{init.path.parent.name}/{init.path.name}"
+            self.plan.add(PlannedRun(f"{name}/{path.name}", "q_probe", {"init": init_name, "ood": ood_dataset,
+                                                                        "points": points}, [init_name], finished))
+            return pd.read_csv(found) if finished else pd.DataFrame()
         with self._claim(self._dir(name, "q_probe", **spec).with_suffix(".csv"), "q_probe") as (path, finished):
             if finished:
                 return pd.read_csv(path)
@@ -283,8 +345,9 @@ class Study:
     # -- results --------------------------------------------------------------------------
     @staticmethod
     def metrics(run: RunDir, label: str | None = None) -> pd.DataFrame:
-        """The run's metrics.csv as a DataFrame, with a ``method`` column when ``label`` is given."""
-        frame = pd.read_csv(run.metrics_path)
+        """The run's metrics.csv as a DataFrame, with a ``method`` column when ``label`` is given (a planned
+        run's: NaN scores at its evaluation steps)."""
+        frame = run.planned_metrics() if isinstance(run, PlaceholderRun) else pd.read_csv(run.metrics_path)
         if label is not None:
             frame["method"] = label
         return frame
@@ -307,12 +370,14 @@ CHECKPOINT_ALGOS = ("sac_ml",)  # offline runs committed with their final checkp
 
 
 def export_runs(profile: str, runs_root: str | Path | None = None, root: str | Path | None = None,
-                checkpoint_algos: tuple[str, ...] = CHECKPOINT_ALGOS) -> list[Path]:
+                checkpoint_algos: tuple[str, ...] = CHECKPOINT_ALGOS, resume_points: bool = False) -> list[Path]:
     """Copy every finished run of ``profile`` under ``runs_root`` into ``<root>/results/runs/<profile>/``
     (config, metrics, done summary; offline runs of ``checkpoint_algos`` with their trimmed, compressed
-    final checkpoint; cached probe CSVs as they are), where ``Study`` finds them as committed runs.
-    Unfinished runs are left out. Returns the written paths."""
-    from .runs import export_run
+    final checkpoint; cached probe CSVs as they are), where ``Study`` finds them as committed runs, and
+    remove their resume points. ``resume_points``: also snapshot every unfinished run that has a
+    checkpoint and no replay buffer (offline and actor-only runs) into ``<root>/results/resume/<profile>/``
+    (``snapshot_run``), from which a Study on another machine resumes it. Returns the written paths."""
+    from .runs import export_run, snapshot_run
 
     study = Study(profile, root, runs_root=runs_root, progress=False)
     source = study.runs_root / study.profile.name
@@ -327,4 +392,21 @@ def export_runs(profile: str, runs_root: str | Path | None = None, root: str | P
             cfg = RunDir(path).config()
             keep = cfg.get("stage") == "offline" and cfg.get("algo") in checkpoint_algos
             written.append(export_run(RunDir(path), dest, checkpoint=keep).path)
+            shutil.rmtree(study.resume_root / path.relative_to(study.runs_root), ignore_errors=True)
+        elif path.is_dir() and resume_points and RunDir(path).last_checkpoint.is_file():
+            if RunDir(path).config().get("stage") in ("offline", "actor_only"):
+                point = snapshot_run(RunDir(path), study.resume_root / path.relative_to(study.runs_root)).path
+                _copy_dataset_checksums(RunDir(path).config(), point)
+                written.append(point)
     return written
+
+
+def _copy_dataset_checksums(config: dict, point: Path) -> None:
+    """Beside a resume point: the checksums of the generated dataset it trained on (``dataset_checksums.json``),
+    to compare with the dataset a later machine builds (the same factory, seeds and versions give the same files)."""
+    from .data.minari_io import CHECKSUMS, dataset_path
+
+    source = (config.get("dataset") or {}).get("source", "")
+    sums = dataset_path(source.split(":", 1)[1]) / CHECKSUMS if source.startswith("minari:") else None
+    if sums is not None and sums.is_file():
+        shutil.copy2(sums, point / "dataset_checksums.json")

@@ -33,6 +33,7 @@ from .profiles import get_profile
 
 KERNEL_NAME = "acalib"
 RECOMPUTE_CHOICES = ("none", "online", "all")  # acalib reproduce --recompute / make reproduce RECOMPUTE=
+EXECUTORS = ("local", "ray")  # acalib reproduce --executor
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,7 @@ class SuiteResult:
     profile: str
     index: Path
     results: list[NotebookResult]
+    runs: object | None = None  # executor ray: what training the plan did (``executors.PlanOutcome``)
 
     @property
     def failed(self) -> list[NotebookResult]:
@@ -276,18 +278,28 @@ def _run_safely(*args, **kwargs) -> NotebookResult:
 def reproduce(profile: str, only: str | list[str] | None = None, jobs: int = 1, root: str | Path | None = None,
               device: str = "cpu", seeds: list[int] | None = None, recompute: bool | float | str = False,
               progress: bool = True, registry: tuple[Notebook, ...] | None = None,
-              compile: str = "auto") -> SuiteResult:
+              compile: str = "auto", executor: str = "local", address: str | None = None,
+              runs_root: str | Path | None = None, gpus_per_run: float | None = None) -> SuiteResult:
     """Execute the suite's notebooks at ``profile`` (``jobs`` at a time) and write the report.
     ``recompute``: False, True / ``"all"`` (retrain every run), ``"online"`` (retrain the runs that start
     from an offline run, keeping the offline ones), or a Unix time. Notebooks the profile leaves out
     are not executed; the report says why. ``registry``: the notebooks to choose from (default: ``NOTEBOOKS``).
-    ``compile``: auto / on / off, the runs' compiled updates (``$ACALIB_COMPILE`` in the kernels)."""
+    ``compile``: auto / on / off, the runs' compiled updates (``$ACALIB_COMPILE`` in the kernels).
+    ``executor``: ``local`` (the notebooks train what they miss, as they execute) or ``ray`` (the notebooks'
+    runs are planned (``acalib.plan``) and trained as Ray tasks first, on a local Ray or the cluster at
+    ``address``, ``gpus_per_run`` of a GPU each on CUDA; then the notebooks execute from the finished runs,
+    and a notebook whose run failed is reported failed with that run's error). ``runs_root``: where runs are
+    trained (default ``$ACALIB_RUNS_DIR``, else ``<root>/runs``; on a cluster, shared storage)."""
     from tqdm.auto import tqdm
 
-    from .study import COMPILE_CHOICES, COMPILE_ENV, repo_root
+    from .study import COMPILE_CHOICES, COMPILE_ENV, RUNS_ENV, repo_root
 
     if compile not in COMPILE_CHOICES:
         raise ValueError(f"unknown compile {compile!r}; valid: {list(COMPILE_CHOICES)}")
+    if executor not in EXECUTORS:
+        raise ValueError(f"unknown executor {executor!r}; valid: {list(EXECUTORS)}")
+    if address and executor != "ray":
+        raise ValueError(f"--address {address} names a Ray cluster: pass it with --executor ray")
     registry = NOTEBOOKS if registry is None else registry
     spec = get_profile(profile)
     profile = spec.name  # validates the name; 'lite/100' -> 'lite-div100' (folder names)
@@ -308,9 +320,17 @@ def reproduce(profile: str, only: str | list[str] | None = None, jobs: int = 1, 
     # for the kernels: progress bars are saved into the notebooks' outputs, so a few lines of them;
     # parallel kernels share the cores instead of each taking them all
     kernel_env = {"TQDM_MININTERVAL": os.environ.get("TQDM_MININTERVAL", "30"), COMPILE_ENV: compile}
+    if runs_root is not None:
+        kernel_env[RUNS_ENV] = str(Path(runs_root).resolve())
+    blocked: dict[str, str] = {}  # notebook -> the failed run it needs (executor ray)
+    outcome = None
+    if executor == "ray" and chosen:
+        with environment({k: v for k, v in kernel_env.items() if k == RUNS_ENV}):
+            outcome, blocked = _train_on_ray(chosen, registry, args, address, gpus_per_run, compile, progress)
     if jobs > 1:
         kernel_env["OMP_NUM_THREADS"] = os.environ.get("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // jobs)))
-    results: dict[str, NotebookResult] = {}
+    results = {name: NotebookResult(name, False, 0.0, reason) for name, reason in blocked.items()}
+    chosen = [nb for nb in chosen if nb.name not in blocked]
     bar = tqdm(total=len(chosen), desc=f"notebooks ({profile})", unit="nb", disable=not progress)
     with environment(kernel_env):
         if jobs <= 1:
@@ -333,7 +353,29 @@ def reproduce(profile: str, only: str | list[str] | None = None, jobs: int = 1, 
     results |= {name: NotebookResult(name, True, 0.0, left_out=reason) for name, reason in left_out.items()}
     ordered = [results[nb.name] for nb in selected]
     index = write_index(root, profile, [nb for nb in registry], ordered)
-    return SuiteResult(profile, index, ordered)
+    return SuiteResult(profile, index, ordered, outcome)
+
+
+def _train_on_ray(chosen: list[Notebook], registry, args: dict, address: str | None, gpus_per_run: float | None,
+                  compile: str, progress: bool):
+    """Plan the chosen notebooks' runs and train the missing ones on Ray; (the outcome, notebook -> why it
+    cannot execute: a run it needs failed)."""
+    from .executors import run_plan_on_ray
+    from .plan import plan_notebooks
+    from .study import COMPILE_CHOICES, Study
+
+    plan = plan_notebooks(args["profile"], [nb.name for nb in chosen], args["root"], args["device"], args["seeds"],
+                          args["recompute"], args["recompute_stages"], registry)
+    runs_root = Study(args["profile"], args["root"], progress=False).runs_root
+    outcome = run_plan_on_ray(plan, runs_root, args["root"], address=address, device=args["device"],
+                              gpus_per_run=gpus_per_run, recompute_before=args["recompute"] or None,
+                              recompute_stages=args["recompute_stages"], compile=COMPILE_CHOICES[compile],
+                              seeds=args["seeds"], progress=progress)
+    blocked = {}
+    for name, error in {**outcome.failed, **outcome.skipped}.items():
+        for nb in plan.entries[name].notebooks:
+            blocked.setdefault(nb, f"run {name} failed on Ray: {error}")
+    return outcome, blocked
 
 
 def notebook_title(root: Path, nb: Notebook) -> str:

@@ -35,7 +35,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 
-from acalib.claims import claim_tests, claims_frame, claims_note, write_claims
+from acalib.claims import claim_runs, claim_tests, claims_frame, claims_note, write_claims
 from acalib.plots import plot_claims, save_figure
 from acalib.study import Study
 
@@ -47,8 +47,11 @@ tables_dir = Path(tables_dir or study.tables_dir)
 # The runs come from the other notebooks' (Figs. 1, 2, 3, 5, 7): asked for by the same description, they are
 # loaded when committed or cached, and trained here otherwise.
 
+# %% tags=["runs"]
+runs = claim_runs(study)
+
 # %%
-frame = claims_frame(claim_tests(study))
+frame = claims_frame(claim_tests(study, runs))
 note = claims_note(study)
 write_claims(frame, note, tables_dir)
 print(note)

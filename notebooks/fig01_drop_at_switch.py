@@ -30,7 +30,7 @@ from acalib.tables import final_scores
 study = Study(profile, root, device, seeds, recompute, recompute_stages=recompute_stages)
 figures_dir = Path(figures_dir or study.figures_dir)
 
-# %%
+# %% tags=["runs"]
 runs = {}
 for name in study.datasets((level,)):
     env = name.split("-")[0]

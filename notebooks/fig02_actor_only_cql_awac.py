@@ -32,7 +32,7 @@ study = Study(profile, root, device, seeds, recompute, recompute_stages=recomput
 figures_dir = Path(figures_dir or study.figures_dir)
 METHODS = {"CQL": "cql", "AWAC": "awac"}
 
-# %%
+# %% tags=["runs"]
 runs = {}
 for name in study.datasets((level,)):
     env = name.split("-")[0]

@@ -32,7 +32,7 @@ tables_dir = Path(tables_dir or study.tables_dir)
 # offline method -> (algorithm, overrides): CQL fits Z(s) alongside (paper Sec. 6.3) so it can be aligned
 METHODS = {"SAC+ML": ("sac_ml", {}), "CQL": ("cql", {"fit_baseline": True})}
 
-# %%
+# %% tags=["runs"]
 ood_levels = list(ood_levels or study.profile.actor_only_ood_levels)
 runs = {}
 for name in study.datasets(tuple(levels)):

@@ -21,7 +21,7 @@ tables_dir = None
 level = "medium"
 ood_level = "random"
 
-# %%
+# %% tags=["runs"]
 from pathlib import Path
 
 import matplotlib.pyplot as plt

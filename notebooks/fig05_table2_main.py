@@ -36,7 +36,7 @@ tables_dir = Path(tables_dir or study.tables_dir)
 # whose algorithm acalib does not have yet is left out with a note (and "not implemented" in the
 # table); any other error stops the notebook.
 
-# %%
+# %% tags=["runs"]
 METHODS = {
     "SAC→SAC": ("sac_ml", "sac", "sac_to_sac"),
     "CQL→SAC": ("cql", "sac", "cql_to_sac"),

@@ -35,7 +35,7 @@ PANELS = {
     "BR": {"CQL→BR": ("cql_ensemble", {}, "br"), "SAC+ML→BR": ("sac_ml_ensemble", {}, "br")},
 }
 
-# %%
+# %% tags=["runs"]
 runs = {}
 for name in study.datasets(tuple(levels)):
     for panel, methods in PANELS.items():

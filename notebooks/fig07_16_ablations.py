@@ -29,7 +29,7 @@ figures_dir = Path(figures_dir or study.figures_dir)
 tables_dir = Path(tables_dir or study.tables_dir)
 METHODS = {"SAC→ACA": "aca", "BC only": "aca_bc_only", "R init by Q": "aca_r_init_q"}
 
-# %%
+# %% tags=["runs"]
 runs = {}
 for name in study.datasets(tuple(levels)):
     off = study.offline("sac_ml", name)

@@ -32,7 +32,7 @@ burn_in = study.profile.burn_in_steps
 OFFLINE = {"SAC→SAC": "sac_ml", "CQL→SAC": "cql"}
 OFFLINE_LABELS = {"sac_ml": "SAC+ML", "cql": "CQL"}
 
-# %%
+# %% tags=["runs"]
 runs = {}
 for name in study.datasets(tuple(levels) if levels else None):
     for label, algo in OFFLINE.items():

@@ -28,7 +28,7 @@ study = Study(profile, root, device, seeds, recompute, recompute_stages=recomput
 figures_dir = Path(figures_dir or study.figures_dir)
 tables_dir = Path(tables_dir or study.tables_dir)
 
-# %%
+# %% tags=["runs"]
 runs = {}
 for name in study.datasets(tuple(levels)):
     off = study.offline("sac_ml", name)

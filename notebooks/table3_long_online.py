@@ -30,7 +30,7 @@ tables_dir = Path(tables_dir or study.tables_dir)
 long_seeds = list(study.profile.long_seeds if seeds is None else seeds)
 steps = study.profile.long_online_steps
 
-# %%
+# %% tags=["runs"]
 runs = {}
 table = ScoreTable()
 for name in study.datasets():

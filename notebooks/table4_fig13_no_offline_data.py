@@ -33,7 +33,7 @@ METHODS = {"SAC→ACA": ("sac_ml", "aca", True), "SAC→ACA w/o data": ("sac_ml"
            "SAC→SAC w/o data": ("sac_ml", "sac", False), "CQL→SAC w/o data": ("cql", "sac", False)}
 OFFLINE_LABELS = {"sac_ml": "SAC+ML", "cql": "CQL"}
 
-# %%
+# %% tags=["runs"]
 runs = {}
 skipped = {}
 for name in study.datasets(tuple(levels)):

@@ -31,7 +31,7 @@ tables_dir = Path(tables_dir or study.tables_dir)
 steps = study.profile.awac_online_steps
 levels = levels or [lv for lv in study.profile.levels if lv in paper.TABLE7_LEVELS]
 
-# %%
+# %% tags=["runs"]
 runs = {}
 for name in study.datasets(tuple(levels)):
     sac_ml, awac = study.offline("sac_ml", name), study.offline("awac", name)

@@ -125,3 +125,72 @@ def test_committed_runs_are_loaded_not_retrained_and_online_recompute_matches(tm
     assert aca_c.path == tmp_path / "b" / "runs" / "tiny" / "hopper-random" / aca.path.name
     pd.testing.assert_frame_equal(pd.read_csv(aca_c.metrics_path).drop(columns=["time_s", "eval_s"]),
                                   pd.read_csv(aca.metrics_path).drop(columns=["time_s", "eval_s"]))
+
+
+def test_resume_points_carry_an_unfinished_run_to_another_machine(tmp_path, minari_root, monkeypatch):
+    """An offline run killed after its checkpoint at step 100 is committed as a resume point
+    (``export_runs(resume_points=True)``); a Study in another checkout with an empty runs folder
+    restores it, trains only steps 101-200 (an update at step 0 would fail), and ends with the metrics
+    of an uninterrupted run, bit for bit. Exporting the finished run removes its resume point."""
+    from acalib.algos.sac_ml import SACML
+    from acalib.study import MissingRunError, Study, export_runs
+    from test_runs import kill_at
+
+    whole = Study("tiny", root=tmp_path / "whole", progress=False).offline("sac_ml", "hopper-random")
+
+    restore = kill_at(monkeypatch, SACML, step=150)
+    with pytest.raises(KeyboardInterrupt):
+        Study("tiny", root=tmp_path / "a", progress=False).offline("sac_ml", "hopper-random")
+    restore()
+    assert export_runs("tiny", runs_root=tmp_path / "a" / "runs", root=tmp_path / "b") == []  # nothing finished
+    written = export_runs("tiny", runs_root=tmp_path / "a" / "runs", root=tmp_path / "b", resume_points=True)
+    point = tmp_path / "b" / "results" / "resume" / "tiny" / "hopper-random" / whole.path.name
+    assert written == [point]
+    assert sorted(p.name for p in point.rglob("*") if p.is_file()) == ["config.json", "dataset_checksums.json",
+                                                                       "last.pt.xz", "metrics.csv"]
+    assert sorted(pd.read_csv(point / "metrics.csv")["step"].unique()) == [100]
+
+    with pytest.raises(MissingRunError):  # a Study that only loads does not train from a resume point
+        Study("tiny", root=tmp_path / "b", progress=False, train=False).offline("sac_ml", "hopper-random")
+    kill_at(monkeypatch, SACML, step=0)  # from scratch would fail at its first update
+    resumed = Study("tiny", root=tmp_path / "b", progress=False).offline("sac_ml", "hopper-random")
+    assert resumed.path == tmp_path / "b" / "runs" / "tiny" / "hopper-random" / whole.path.name and resumed.done
+    pd.testing.assert_frame_equal(pd.read_csv(resumed.metrics_path).drop(columns=["time_s", "eval_s"]),
+                                  pd.read_csv(whole.metrics_path).drop(columns=["time_s", "eval_s"]))
+    export_runs("tiny", root=tmp_path / "b")
+    assert not point.exists() and (tmp_path / "b" / "results" / "runs" / "tiny" / "hopper-random" /
+                                   whole.path.name / "done").is_file()
+
+
+def test_resume_points_refuse_what_they_cannot_carry(tmp_path, minari_root):
+    """No snapshot of a finished run, of a run without a checkpoint, or of an online run (its replay
+    buffer is never committed); no restore over a checkpoint; a damaged snapshot is refused by name."""
+    import lzma
+
+    from acalib.runs import RunDir, restore_snapshot, snapshot_run
+    from acalib.study import Study
+
+    study = Study("tiny", root=tmp_path, progress=False)
+    off = study.offline("sac_ml", "hopper-random", steps=100)
+    with pytest.raises(ValueError, match="has finished: export it"):
+        snapshot_run(off, tmp_path / "s")
+    with pytest.raises(ValueError, match="no checkpoint yet"):
+        snapshot_run(RunDir(tmp_path / "empty"), tmp_path / "s")
+    aca = study.online("aca", off, steps=200)
+    (aca.path / "done").unlink()
+    with pytest.raises(ValueError, match="holds a replay buffer"):
+        snapshot_run(aca, tmp_path / "s")
+    (off.path / "done").unlink()
+    point = snapshot_run(off, tmp_path / "s")
+    with pytest.raises(FileExistsError, match="already has a checkpoint"):
+        restore_snapshot(point.path, off.path)
+    packed = point.path / "checkpoints" / "last.pt.xz"
+    raw = bytearray(lzma.decompress(packed.read_bytes()))
+    raw[len(raw) // 2] ^= 0xFF
+    packed.write_bytes(lzma.compress(bytes(raw)))
+    with pytest.raises(ValueError, match=f"checkpoint {packed} is damaged"):
+        restore_snapshot(point.path, tmp_path / "restored")
+    assert not (tmp_path / "restored").exists()
+    packed.write_bytes(b"not xz")
+    with pytest.raises(ValueError, match="cannot be read"):
+        restore_snapshot(point.path, tmp_path / "restored")

@@ -58,3 +58,7 @@ def test_a_study_finds_the_run_that_execute_trained_from_its_spec(minari_root, t
     assert loader.offline("sac_ml", "hopper-random", steps=40, **small).path == out
     online = study.online_spec("aca", RunDir(out), steps=30)
     assert online.init == spec.name and online.key_parts()["init"] == out.name
+    # the run records the spec it was executed from, and a worker could execute it again from there
+    assert RunSpec(**run.spec()) == again and RunSpec(**run.spec()).name == f"hopper-random/{out.name}"
+    # a record beside the run, not part of what must match to resume (runs made before it still resume)
+    assert RunDir(out).prepare({k: v for k, v in run.config().items() if k != "spec"}) is True

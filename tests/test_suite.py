@@ -21,9 +21,10 @@ TABLES_MD = REPO.parent / "shared" / "paper" / "tables.md"
 
 @pytest.fixture(scope="session")
 def tiny_suite():
-    """Every notebook of the registry at the tiny profile, once per session (runs cached in runs/tiny)."""
+    """Every notebook of the registry at the tiny profile, once per session: its runs planned and trained on
+    a local Ray first (`acalib reproduce --executor ray`; cached in runs/tiny), then the notebooks executed."""
     start = time.time()
-    result = suite.reproduce("tiny", root=REPO, progress=False)
+    result = suite.reproduce("tiny", root=REPO, progress=False, executor="ray")
     return start, result
 
 
@@ -292,6 +293,29 @@ def test_a_profile_leaves_notebooks_out_by_name_and_the_report_says_why(tmp_path
     page = result.index.read_text()
     assert "1 left out at this profile" in page and "Not run at profile <code>claims</code>: Table 3 needs" in page
     assert not (tmp_path / "reports" / "claims" / "table3.ipynb").exists()  # not executed
+
+
+def test_after_the_tiny_plan_ran_on_ray_the_notebooks_trained_nothing(tiny_suite, tmp_path):
+    """The plan is exact: every run a tiny notebook used was planned (and trained on Ray, or cached), none was
+    trained by a notebook; the offline runs Ray trained equal, bit for bit, those trained here in-process."""
+    from acalib.plan import plan_notebooks
+    from acalib.study import Study
+
+    _, result = tiny_suite
+    assert result.runs is not None and result.runs.ok, (result.runs.failed, result.runs.skipped)
+    trained_by_notebooks = {r.name: r.runs["trained"] for r in result.results if r.runs.get("trained")}
+    assert trained_by_notebooks == {}
+    plan = plan_notebooks("tiny", root=REPO)
+    assert [e.name for e in plan.entries.values() if not e.finished] == []
+    used = {name for r in result.results for names in r.runs.values() for name in names}
+    assert used == set(plan.entries)
+    local = Study("tiny", root=REPO, runs_root=tmp_path, progress=False)
+    for entry in plan.entries.values():
+        if entry.stage == "offline" and entry.method in ("sac_ml", "awac", "td3_bc"):
+            here = pd.read_csv(local.run_planned(entry) / "metrics.csv")
+            on_ray = pd.read_csv(REPO / "runs" / "tiny" / entry.name / "metrics.csv")
+            pd.testing.assert_frame_equal(here.drop(columns=["time_s", "eval_s"]),
+                                          on_ray.drop(columns=["time_s", "eval_s"]))
 
 
 def test_the_report_says_which_runs_a_notebook_trained_and_which_it_loaded(tiny_suite):
