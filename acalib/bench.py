@@ -19,13 +19,15 @@ import numpy as np
 import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 
-from .algos import BR, SACML, BRConfig, CQLEnsemble, CQLEnsembleConfig, SACMLConfig, algo_class
-from .methods import aligned_agent
-from .data.balanced_replay import BalancedReplayBuffer
+from .algos import OFFLINE_ALGOS, algo_class
+from .methods import ONLINE_METHODS, online_config
 from .data.buffers import ReplayBuffer, Transitions
+from .spec import resolved_hyperparameters
 
 OBS_DIM, ACT_DIM, BATCH = 17, 6, 256
 BENCH_ALGOS = ("sac", "sac_ml", "aca", "cql", "awac", "td3_bc", "br")
+BENCH_DATASET = "hopper-medium"  # whose group's settings ACA and BR take (only their hyperparameters depend on it)
+BR_ONLINE_TRANSITIONS = 1000  # BR's buffer holds one online epoch beside the offline data
 D3RLPY_SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "d3rlpy_bench.py"
 INDUCTOR_CACHE = Path("runs") / ".inductor-cache"  # compiled updates, shared with the runs
 D3RLPY_UPDATES = 100  # per round of the comparison with d3rlpy (each side in its own process)
@@ -40,24 +42,33 @@ def synthetic_data(n: int = 20_000, seed: int = 0) -> Transitions:
 
 
 def make_agent(algo: str, seeds: list[int], device: str, cuda_graph: bool = False):
-    """A fresh agent of ``algo`` with its default (the paper's) hyperparameters; ACA aligned from a fresh SAC+ML
-    agent with the medium group's settings; BR from a 5-member CQL ensemble per seed, 1000 online transitions
-    (one "epoch") in its buffer. TD3+BC: one update = one critic step, the actor every second step."""
+    """A fresh agent of ``algo``, built as a run of it is: an offline method (and SAC) with the hyperparameters its
+    ``RunSpec`` resolves (the paper's defaults); an online method that starts from an offline run (ACA, BR) by its
+    registry entry (``methods.ONLINE_METHODS``) from a fresh agent of the first offline method it may start from,
+    with ``BENCH_DATASET``'s group settings: ACA aligned from SAC+ML; BR from a 5-member CQL ensemble per seed,
+    1000 online transitions (one "epoch") in its buffer. TD3+BC: one update = one critic step, the actor every
+    second step."""
     if algo not in BENCH_ALGOS:
         raise ValueError(f"unknown bench algorithm {algo!r}; valid: {list(BENCH_ALGOS)}")
-    if algo in ("sac", "cql", "awac", "td3_bc", "sac_ml"):
-        cls = algo_class(algo)
-        return cls(cls.config_cls(), OBS_DIM, ACT_DIM, seeds, device, cuda_graph)
-    if algo == "aca":
-        return aligned_agent(SACML(SACMLConfig(), OBS_DIM, ACT_DIM, seeds, device), "hopper-medium", cuda_graph)
-    agent = BR.from_offline(CQLEnsemble(CQLEnsembleConfig(), OBS_DIM, ACT_DIM, seeds, device), BRConfig(), cuda_graph)
-    data = synthetic_data()
-    agent.attach(BalancedReplayBuffer(len(seeds), data, device=device))
-    for i in range(1000):
-        row = [i] * len(seeds)
-        agent.replay.add(data.observations[row], data.actions[row], data.rewards[row],
-                         data.next_observations[row], data.terminals[row], data.timeouts[row])
+    method = ONLINE_METHODS.get(algo)
+    if method is None or method.from_scratch or algo in OFFLINE_ALGOS:
+        return _fresh_agent(algo, seeds, device, cuda_graph)
+    offline = _fresh_agent(method.starts_from[0], seeds, device)
+    config = online_config(algo, {}, offline.config, BENCH_DATASET)
+    agent = method.start(offline, config, cuda_graph)
+    if method.attaches_buffer:  # BR samples (and re-scores) its own buffer: the offline data and an online epoch
+        data = synthetic_data()
+        method.make_buffer(agent, data, data, config, device, steps=BR_ONLINE_TRANSITIONS)
+        for i in range(BR_ONLINE_TRANSITIONS):
+            row = [i] * len(seeds)
+            agent.replay.add(data.observations[row], data.actions[row], data.rewards[row],
+                             data.next_observations[row], data.terminals[row], data.timeouts[row])
     return agent
+
+
+def _fresh_agent(algo: str, seeds: list[int], device: str, cuda_graph: bool = False):
+    cls = algo_class(algo)
+    return cls(cls.config_cls.from_dict(resolved_hyperparameters(algo, {})), OBS_DIM, ACT_DIM, seeds, device, cuda_graph)
 
 
 def sync(device: str) -> None:
