@@ -19,7 +19,10 @@ ENVS = {
     "walker2d": "Walker2d-v5",
     "ant": "Ant-v5",
     "invertedpendulum": "InvertedPendulum-v5",
+    "antdir": "acalib/AntDirection-v0",  # the AntMaze behaviour policy's training task (acalib/antmaze.py)
 }
+if ENVS["antdir"] not in gym.registry:
+    gym.register(ENVS["antdir"], entry_point="acalib.antmaze:AntDirection", max_episode_steps=1000)
 
 # D4RL's reference returns (d4rl/infos.py): REF_MIN_SCORE (random), REF_MAX_SCORE (expert).
 D4RL_REF_SCORES = {
