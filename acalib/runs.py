@@ -57,6 +57,24 @@ def atomic_file(path: str | Path, mode: str = "w", **kwargs):
         raise
 
 
+@contextmanager
+def atomic_dir(path: str | Path):
+    """Build the folder ``path`` in a temporary sibling (yielded), renamed into place when the block
+    ends, replacing what was there: an interrupted or failed block leaves ``path`` as it was and no
+    half-written folder behind."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    try:
+        yield tmp
+        if path.exists():
+            shutil.rmtree(path)
+        os.replace(tmp, path)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
 def write_json_atomic(path: Path, obj: dict) -> None:
     with atomic_file(path) as f:
         json.dump(obj, f, indent=2, sort_keys=True, default=str)
@@ -324,20 +342,11 @@ def export_run(run: RunDir, dest: str | Path, checkpoint: bool = False) -> RunDi
 
     if not run.done:
         raise ValueError(f"{run.path} has not finished (no done file): only finished runs are exported")
-    dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
-    try:
+    with atomic_dir(dest) as tmp:
         for name in EXPORTED_FILES:
             shutil.copy2(run.path / name, tmp / name)
         if checkpoint:
             save_checkpoint(tmp / "checkpoints" / "final.pt.xz", transfer_state(load_checkpoint(run.final_checkpoint)))
-        if dest.exists():
-            shutil.rmtree(dest)
-        os.replace(tmp, dest)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return RunDir(dest)
 
 
@@ -359,20 +368,11 @@ def snapshot_run(run: RunDir, dest: str | Path) -> RunDir:
     if "buffer" in load_checkpoint(run.last_checkpoint):
         raise ValueError(f"{run.path}'s checkpoint holds a replay buffer (an online run): buffers are not "
                          f"committed, so it cannot be snapshotted; let it finish")
-    dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
-    try:
+    with atomic_dir(dest) as tmp:
         (tmp / "checkpoints").mkdir()
         (tmp / "checkpoints" / "last.pt.xz").write_bytes(lzma.compress(raw, preset=6))
         for name in ("metrics.csv", "config.json"):
             shutil.copy2(run.path / name, tmp / name)
-        if dest.exists():
-            shutil.rmtree(dest)
-        os.replace(tmp, dest)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return RunDir(dest)
 
 
@@ -393,17 +393,9 @@ def restore_snapshot(snapshot: str | Path, path: str | Path) -> RunDir:
     except lzma.LZMAError as e:
         raise ValueError(f"snapshot checkpoint {packed} cannot be read: {e}") from None
     verified_payload(packed, raw)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
-    try:
+    with atomic_dir(path) as tmp:
         (tmp / "checkpoints").mkdir()
         (tmp / "checkpoints" / "last.pt").write_bytes(raw)
         for name in ("metrics.csv", "config.json"):
             shutil.copy2(snapshot / name, tmp / name)
-        if path.exists():
-            shutil.rmtree(path)
-        os.replace(tmp, path)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return RunDir(path)

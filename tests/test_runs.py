@@ -257,3 +257,21 @@ def test_cli_online_finds_its_init_run_wherever_out_is(minari_root, tmp_path):
                      "--eval-interval", "30", "--eval-episodes", "1", "--no-progress", "--out", str(out)]) == 0
     config = RunDir(out).config()
     assert config["init"] == str(tmp_path / "offline" / "off") and RunDir(out).summary()["step"] == 30
+
+
+def test_atomic_dir_replaces_a_folder_only_when_its_block_completes(tmp_path):
+    from acalib.runs import atomic_dir
+
+    dest = tmp_path / "run"
+    dest.mkdir()
+    (dest / "old.txt").write_text("old")
+    with pytest.raises(RuntimeError, match="interrupted"):
+        with atomic_dir(dest) as tmp:
+            (tmp / "new.txt").write_text("new")
+            raise RuntimeError("interrupted")
+    assert [p.name for p in tmp_path.iterdir()] == ["run"]  # no temporary folder left behind
+    assert [p.name for p in dest.iterdir()] == ["old.txt"]
+    with atomic_dir(dest) as tmp:
+        (tmp / "new.txt").write_text("new")
+    assert [p.name for p in tmp_path.iterdir()] == ["run"]
+    assert [p.name for p in dest.iterdir()] == ["new.txt"]
