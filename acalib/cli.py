@@ -395,7 +395,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"acalib: training stopped: {e}; the last good checkpoint is {out}/checkpoints/last.pt "
               f"(if one was written)", file=sys.stderr)
         return 3
-    except (ValueError, LookupError, FileNotFoundError, FileExistsError, NotADirectoryError, RunLockedError) as e:
+    except (ValueError, LookupError, FileNotFoundError, FileExistsError, NotADirectoryError, RunLockedError,
+            ModuleNotFoundError) as e:
         print(f"acalib: error: {e}", file=sys.stderr)
         return 2
     except OSError as e:  # a read-only or full disk: the last good checkpoint is kept (atomic writes)

@@ -87,7 +87,11 @@ def resources(device: str, gpus_per_run: float | None = None, cpus_per_run: floa
 
 def start_ray(address: str | None = None, num_cpus: int | None = None):
     """Join the cluster at ``address``, or start a local Ray on this machine (``num_cpus`` cores, default all)."""
-    import ray
+    try:
+        import ray
+    except ImportError:
+        raise ModuleNotFoundError("--executor ray needs Ray, an optional extra: pip install 'acalib[ray]' "
+                                  "(`make test` installs it); or use --executor local") from None
 
     if ray.is_initialized():
         return ray

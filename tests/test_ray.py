@@ -109,3 +109,13 @@ def test_resources_per_run():
         resources("cuda", 1.5)
     with pytest.raises(ValueError, match="cpus_per_run 0"):
         resources("cpu", cpus_per_run=0)
+
+
+def test_the_ray_executor_without_ray_says_how_to_install_it(tmp_path, monkeypatch, capsys):
+    import sys
+    monkeypatch.setitem(sys.modules, "ray", None)  # what `import ray` meets where Ray is not installed
+    monkeypatch.chdir(Path(__file__).resolve().parents[1])
+    assert cli.main(["reproduce", "--profile", "tiny", "--only", "fig01", "--executor", "ray",
+                     "--root", str(tmp_path / "runs"), "--no-progress"]) == 2
+    assert "pip install 'acalib[ray]'" in capsys.readouterr().err
+    assert not (tmp_path / "runs").exists()  # refused before anything was trained
