@@ -20,9 +20,12 @@ ENVS = {
     "ant": "Ant-v5",
     "invertedpendulum": "InvertedPendulum-v5",
     "antdir": "acalib/AntDirection-v0",  # the AntMaze behaviour policy's training task (acalib/antmaze.py)
+    "antmaze": "acalib/AntMaze-v0",  # D4RL's antmaze-umaze(-diverse) evaluation task (acalib/antmaze.py)
 }
 if ENVS["antdir"] not in gym.registry:
     gym.register(ENVS["antdir"], entry_point="acalib.antmaze:AntDirection", max_episode_steps=1000)
+if ENVS["antmaze"] not in gym.registry:  # its 700-step limit is its own (an episode also ends at the goal)
+    gym.register(ENVS["antmaze"], entry_point="acalib.antmaze:AntMaze")
 
 # D4RL's reference returns (d4rl/infos.py): REF_MIN_SCORE (random), REF_MAX_SCORE (expert).
 D4RL_REF_SCORES = {
@@ -30,6 +33,7 @@ D4RL_REF_SCORES = {
     "halfcheetah": (-280.178953, 12135.0),
     "walker2d": (1.629008, 4592.3),
     "ant": (-325.6, 3879.7),
+    "antmaze": (0.0, 1.0),  # antmaze-umaze(-diverse): a normalized score is 100 x the success rate
 }
 
 

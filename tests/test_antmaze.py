@@ -126,3 +126,79 @@ def test_collect_runs_d4rls_generator_with_a_stub_policy():
     diverse, _, _ = A.collect("umaze-diverse", lambda x: np.zeros(8), 200, seed=0, max_episode_steps=10)
     cells = {A.cell_of(A.U_MAZE, xy) for xy in diverse.observations[np.r_[0, np.flatnonzero(diverse.timeouts[:-1]) + 1], :2]}
     assert len(cells) >= 3 and cells <= set(A.free_cells(A.U_MAZE))
+
+
+# --- AntMaze datasets (acalib/data/datasets.py): names, D4RL files, the generated build ---------------------------
+
+def zero_policy(steering_input):
+    return np.zeros(A.ACT_DIM)
+
+
+def test_antmaze_names_resolve_and_bad_ones_get_the_valid_list():
+    from acalib.data.datasets import parse_name
+    assert parse_name("antmaze-umaze-v2") == ("antmaze", "umaze")
+    assert parse_name("antmaze-umaze-diverse") == ("antmaze", "umaze-diverse")
+    with pytest.raises(ValueError, match=r"'medium'.*valid for antmaze: \['umaze', 'umaze-diverse'\]"):
+        parse_name("antmaze-medium")
+    with pytest.raises(ValueError, match=r"'umaze'.*valid for hopper: \['random', 'medium'"):
+        parse_name("hopper-umaze")
+
+
+def test_a_d4rl_antmaze_file_is_read_as_d4rls_qlearning_dataset(tmp_path):
+    import h5py
+    from acalib.data.datasets import load_dataset
+    data, successes, episodes = A.collect("umaze", zero_policy, 1500, seed=3, max_episode_steps=600)
+    assert (episodes, successes) == (2, 0)  # two whole 600-step episodes, then 300 steps cut by the data's end
+    with h5py.File(tmp_path / "antmaze-umaze-v2.hdf5", "w") as f:  # D4RL's layout: no next_observations
+        for key in ("observations", "actions", "rewards", "terminals", "timeouts"):
+            f[key] = getattr(data, key)
+    ds = load_dataset("antmaze-umaze", d4rl_dir=str(tmp_path))
+    assert (ds.env, ds.level, ds.ref_min, ds.ref_max) == ("antmaze", "umaze", 0.0, 1.0)
+    assert ds.source.startswith("d4rl:") and len(ds.checksum) == 64
+    keep = np.flatnonzero(~data.timeouts[:-1])  # each episode's time-out step has no successor in the file
+    assert len(ds.transitions) == 1500 - 3 == len(keep)
+    np.testing.assert_array_equal(ds.transitions.observations, data.observations[keep])
+    np.testing.assert_array_equal(ds.transitions.next_observations, data.observations[keep + 1])
+    assert ds.transitions.observations.shape[1] == A.OBS_DIM
+
+
+def test_the_generated_antmaze_dataset_round_trips_and_needs_the_zoo(minari_root, tmp_path, monkeypatch):
+    from acalib.data import datasets as D
+    monkeypatch.setenv("ACALIB_ZOO_DIR", str(tmp_path / "empty-zoo"))
+    with pytest.raises(FileNotFoundError, match="acalib zoo train --env antdir"):
+        D.build_dataset("antmaze", "umaze", size=1200)
+    monkeypatch.setattr(D, "_antmaze_behaviour_step", lambda: 7)
+    monkeypatch.setattr(D, "antmaze_behaviour_policy", lambda step: zero_policy)
+    dataset_id = D.build_dataset("antmaze", "umaze-diverse", size=1200)
+    assert dataset_id == "acalib/antmaze/umaze-diverse-1200-v0"
+    ds = D.load_dataset("antmaze-umaze-diverse", size=1200)
+    expected, _, _ = A.collect("umaze-diverse", zero_policy, 1200, seed=0)
+    for key in ("observations", "actions", "rewards", "next_observations", "terminals", "timeouts"):
+        np.testing.assert_array_equal(getattr(ds.transitions, key), getattr(expected, key), err_msg=key)
+    assert (ds.ref_min, ds.ref_max) == (0.0, 1.0)
+    info = D.dataset_info(dataset_id)
+    assert "random start and goal cells" in info["description"] and "antdir zoo's expert, step 7" in info["description"]
+
+
+def test_a_minari_dataset_with_dict_observations_is_refused_by_name(tmp_path, monkeypatch):
+    import warnings
+    import gymnasium as gym
+    import minari
+    from minari.data_collector.episode_buffer import EpisodeBuffer
+    from acalib.data.datasets import load_dataset
+    monkeypatch.setenv("MINARI_DATASETS_PATH", str(tmp_path))
+    n = 5
+    keys = {"observation": 27, "achieved_goal": 2, "desired_goal": 2}  # Minari's D4RL/antmaze/* layout
+    buffer = EpisodeBuffer(id=0, observations={k: np.zeros((n + 1, d)) for k, d in keys.items()},
+                           actions=np.zeros((n, A.ACT_DIM), np.float32), rewards=[0.0] * n, terminations=[False] * n,
+                           truncations=[False] * (n - 1) + [True])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        minari.create_dataset_from_buffers(
+            "D4RL/antmaze/umaze-v1", [buffer], algorithm_name="test", author="test", author_email="t@localhost",
+            code_permalink="test", description="test", data_format="hdf5",
+            observation_space=gym.spaces.Dict({k: gym.spaces.Box(-np.inf, np.inf, (d,)) for k, d in keys.items()}),
+            action_space=gym.spaces.Box(-1, 1, (A.ACT_DIM,), np.float32))
+    with pytest.raises(ValueError, match=r"'D4RL/antmaze/umaze-v1' has dict observations \(\['achieved_goal', "
+                                         r"'desired_goal', 'observation'\]\).*--d4rl-dir"):
+        load_dataset("D4RL/antmaze/umaze-v1")

@@ -170,6 +170,12 @@ def _read(minari, dataset_id: str) -> tuple[Transitions, dict]:
         ds = minari.load_dataset(dataset_id, download=False)
     parts = {k: [] for k in ("observations", "actions", "rewards", "next_observations", "terminals", "timeouts")}
     for ep in ds.iterate_episodes():
+        if isinstance(ep.observations, dict):
+            raise ValueError(
+                f"Minari dataset {dataset_id!r} has dict observations ({sorted(ep.observations)}); acalib reads flat "
+                f"ones. Minari's D4RL/antmaze/* lay the maze out in Gymnasium-Robotics' centred frame with the ant's "
+                f"x, y in 'achieved_goal', not in D4RL's frame and 29-D layout that acalib's AntMaze evaluates in: "
+                f"read D4RL's antmaze-umaze(-diverse)-v2.hdf5 instead (--d4rl-dir DIR)")
         obs = np.asarray(ep.observations)
         n = len(ep.actions)
         if len(obs) != n + 1:
