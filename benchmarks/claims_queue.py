@@ -8,13 +8,19 @@ OFFALGO run on that level, default sac_ml) or ``ao:CRITIC:LEVEL[:OFFALGO]`` (act
 hopper-medium OFFALGO run on LEVEL's states, with the offline or aligned critic). Each is asked of a
 ``Study("claims")`` exactly as the notebooks ask for it, so the run directories are the ones they find;
 a finished run is skipped, a killed one resumes from its last checkpoint (and from the repository's
-``results/resume/claims/`` snapshot when ``runs_root`` has none: ``acalib snapshot-runs``).
+``results/resume/claims/`` snapshot when ``runs_root`` has none: ``acalib export-runs --resume-points``).
+
+Online runs hold a replay buffer, which is never committed, so an online run cut by the end of a session
+restarts from step 0 on the next machine. ``--online-until HH:MM`` (local time) starts no online task after
+that time: it is skipped and named, to be queued first next session, and the queue goes on with the
+resumable tasks (offline, actor-only) behind it.
 """
 from __future__ import annotations
 
 import argparse
 import sys
 import time
+from datetime import datetime, timedelta
 
 from acalib.study import Study
 
@@ -32,14 +38,34 @@ def run_task(study: Study, task: str):
     raise ValueError(f"unknown task kind {kind!r} in {task!r}; valid: off, on, ao")
 
 
+def deadline(text: str, now: datetime) -> datetime:
+    """The next time ``text`` (HH:MM, local) comes after ``now``: today's, or tomorrow's once today's has passed
+    (a session that crosses midnight). Anything that is not a time is refused."""
+    try:
+        hours, minutes = (int(part) for part in text.split(":"))
+    except ValueError:
+        hours = minutes = -1
+    if not (0 <= hours < 24 and 0 <= minutes < 60):
+        raise SystemExit(f"claims_queue: --online-until {text!r} is not a time HH:MM (00:00 to 23:59)")
+    at = now.replace(hour=hours, minute=minutes, second=0, microsecond=0)
+    return at if at > now else at + timedelta(days=1)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("tasks", nargs="+")
     parser.add_argument("--runs-root", required=True)
     parser.add_argument("--root", default=None, help="the acalib checkout (default: this one)")
+    parser.add_argument("--online-until", default=None, metavar="HH:MM",
+                        help="start no online task after this local time (default: no limit)")
     args = parser.parse_args(argv)
+    until = deadline(args.online_until, datetime.now()) if args.online_until else None
     study = Study("claims", root=args.root, runs_root=args.runs_root)
     for task in args.tasks:
+        if until is not None and task.startswith("on:") and datetime.now() > until:
+            print(f"[{time.strftime('%H:%M:%S')}] skipped {task}: online runs start only until {until:%H:%M} "
+                  f"(not resumable across machines); queue it first next time", flush=True)
+            continue
         start = time.time()
         print(f"[{time.strftime('%H:%M:%S')}] start {task}", flush=True)
         run = run_task(study, task)

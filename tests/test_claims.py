@@ -194,3 +194,18 @@ def test_resume_points_refuse_what_they_cannot_carry(tmp_path, minari_root):
     packed.write_bytes(b"not xz")
     with pytest.raises(ValueError, match="cannot be read"):
         restore_snapshot(point.path, tmp_path / "restored")
+
+
+def test_the_claims_queue_deadline_crosses_midnight_and_refuses_bad_times():
+    import importlib.util
+    from datetime import datetime
+    from pathlib import Path
+    spec = importlib.util.spec_from_file_location("claims_queue", Path(__file__).parents[1] / "benchmarks" / "claims_queue.py")
+    queue = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(queue)
+    now = datetime(2026, 12, 3, 23, 0)
+    assert queue.deadline("23:30", now) == datetime(2026, 12, 3, 23, 30)
+    assert queue.deadline("0:30", now) == datetime(2026, 12, 4, 0, 30)  # after midnight: tomorrow's
+    for bad in ("25:00", "2500", "ten"):
+        with pytest.raises(SystemExit, match=f"--online-until '{bad}' is not a time HH:MM"):
+            queue.deadline(bad, now)
