@@ -66,6 +66,7 @@ def atomic_dir(path: str | Path):
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
     try:
+        tmp.chmod(0o777 & ~_UMASK)  # as mkdir() would have made it (mkdtemp: 0700)
         yield tmp
         if path.exists():
             shutil.rmtree(path)

@@ -1,5 +1,6 @@
 """End-to-end runs on a small generated Hopper-v5 random dataset: CLI, resume, errors."""
 import json
+import os
 
 import pandas as pd
 import pytest
@@ -275,3 +276,6 @@ def test_atomic_dir_replaces_a_folder_only_when_its_block_completes(tmp_path):
         (tmp / "new.txt").write_text("new")
     assert [p.name for p in tmp_path.iterdir()] == ["run"]
     assert [p.name for p in dest.iterdir()] == ["new.txt"]
+    umask = os.umask(0)
+    os.umask(umask)
+    assert dest.stat().st_mode & 0o777 == 0o777 & ~umask  # as mkdir() makes a folder, not mkdtemp's 0700
