@@ -1,7 +1,9 @@
 """Diagnostics (investigating ACA's collapse after the switch; not a claims-profile run): ACA online from a
 SAC+ML checkpoint, recording every ``--every`` steps, on a fixed batch of dataset states, what the aligned critic
 is made of: R(s, a) and k clip(log pi0(a|s)) at the dataset actions and at the policy's own samples, with the
-policy's entropy, alpha and k, and the normalized score (5 episodes) every ``--eval-every`` steps.
+policy's entropy, alpha and k, how far the deterministic action tanh(mu) has moved from pi0's (mean absolute
+difference per action dimension), the share of saturated deterministic actions (|tanh mu| > 0.95) of the policy
+and of pi0, both policies' mean log sigma, and the normalized score (5 episodes) every ``--eval-every`` steps.
 
 usage: python benchmarks/aca_alignment_probe.py CKPT OUT.csv STEPS [--every 250] [--eval-every 500]
 """
@@ -59,6 +61,13 @@ def parts(step: int) -> list[dict]:
         out[f"R_{where}"], out[f"klogpi0_{where}"] = r.mean(-1), logpi0.mean(-1)
         out[f"Q_{where}"] = (r + logpi0).mean(-1)
     out["Z"] = offline.baseline(probe).min(dim=1).values.mean(-1)
+    # where the deterministic policy tanh(mu) has moved from pi0's tanh(mu0), and how saturated both are
+    mean, log_std = agent.actor.distribution(probe)
+    mean0, log_std0 = terms[0], terms[1]
+    out["action_shift"] = (torch.tanh(mean) - torch.tanh(mean0)).abs().mean((-2, -1))
+    out["saturated"] = (torch.tanh(mean).abs() > 0.95).float().mean((-2, -1))
+    out["saturated_pi0"] = (torch.tanh(mean0).abs() > 0.95).float().mean((-2, -1))
+    out["log_std"], out["log_std_pi0"] = log_std.mean((-2, -1)), log_std0.mean((-2, -1))
     return [{"step": step, "seed": s, "k": k, "alpha": float(agent.alpha[i]),
              **{key: float(v[i]) for key, v in out.items()}} for i, s in enumerate(agent.seeds)]
 
