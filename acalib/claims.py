@@ -145,29 +145,43 @@ ABLATIONS = {"aca_bc_only": "BC only", "aca_r_init_q": "R init by Q"}
 ACTOR_ONLY_CRITICS = {"sac_ml": "SAC+ML Q", "cql": "CQL Q", "awac": "AWAC Q"}
 
 
-def claim_runs(study) -> dict[tuple[str, str, str], RunDir]:
+def claim_runs(study, missing: list | None = None) -> dict[tuple[str, str, str], RunDir]:
     """Every run C1-C6 are judged on, asked of ``study`` (the profile's hopper datasets):
     ``("online", algo, dataset)`` and ``("actor_only", offline algo, critic)`` (on random states, from the
     hopper-medium run). ``study`` may be one that only loads runs (``Study(..., train=False)``; a missing
-    run raises with what to run) or one that plans them (``acalib plan``)."""
+    run raises with what to run) or one that plans them (``acalib plan``). With a ``missing`` list (an
+    interim judgement), a run that is not finished is named there and left out instead of raising."""
+    from .study import MissingRunError
+
     env = study.profile.envs[0]
     medium, = study.datasets(("medium",))
     ood = f"{env}-random"
-    runs = {("online", "sac", medium): study.online("sac", study.offline("sac_ml", medium))}
+    runs = {}
+
+    def ask(key, request):
+        try:
+            runs[key] = request()
+        except MissingRunError as e:
+            if missing is None:
+                raise
+            missing.append((key, str(e)))
+
+    ask(("online", "sac", medium), lambda: study.online("sac", study.offline("sac_ml", medium)))
     for off_algo in ACTOR_ONLY_CRITICS:
         if study.skip_reason(off_algo, medium) is None:
-            runs[("actor_only", off_algo, "offline")] = study.actor_only(study.offline(off_algo, medium), ood)
-    runs[("actor_only", "sac_ml", "aligned")] = study.actor_only(study.offline("sac_ml", medium), ood,
-                                                                 critic="aligned")
+            ask(("actor_only", off_algo, "offline"), lambda a=off_algo: study.actor_only(study.offline(a, medium), ood))
+    ask(("actor_only", "sac_ml", "aligned"),
+        lambda: study.actor_only(study.offline("sac_ml", medium), ood, critic="aligned"))
     for dataset in study.datasets():
-        runs[("online", "aca", dataset)] = study.online("aca", study.offline("sac_ml", dataset))
+        ask(("online", "aca", dataset), lambda d=dataset: study.online("aca", study.offline("sac_ml", d)))
     for algo in ABLATIONS:
-        runs[("online", algo, medium)] = study.online(algo, study.offline("sac_ml", medium))
+        ask(("online", algo, medium), lambda a=algo: study.online(a, study.offline("sac_ml", medium)))
     return runs
 
 
 def claim_tests(study, runs: dict | None = None) -> list[Test]:
-    """Every test of C1-C6 on ``runs`` (``claim_runs(study)`` unless given)."""
+    """Every test of C1-C6 on ``runs`` (``claim_runs(study)`` unless given). A test whose runs are not all in
+    ``runs`` (an interim judgement: ``claim_runs(study, missing)``) is left out."""
     runs = claim_runs(study) if runs is None else runs
     env = study.profile.envs[0]
     medium, = study.datasets(("medium",))
@@ -175,34 +189,42 @@ def claim_tests(study, runs: dict | None = None) -> list[Test]:
     tests: list[Test] = []
 
     def online(algo, dataset):
-        return online_statistics(study.metrics(runs[("online", algo, dataset)]), f"{algo} on {dataset}")
+        run = runs.get(("online", algo, dataset))
+        return None if run is None else online_statistics(study.metrics(run), f"{algo} on {dataset}")
 
     def actor_only(off_algo, critic):
-        return actor_only_statistics(study.metrics(runs[("actor_only", off_algo, critic)]),
-                                     f"actor-only ({critic} Q of {off_algo}) on {ood}")
+        run = runs.get(("actor_only", off_algo, critic))
+        return None if run is None else actor_only_statistics(study.metrics(run),
+                                                              f"actor-only ({critic} Q of {off_algo}) on {ood}")
 
-    sac_medium = online("sac", medium)
-    tests.append(Test("C1", medium, "change (SAC→SAC)", sac_medium["change"], BELOW))
+    def add(claim, subject, statistic, values, test):
+        if values is not None:
+            tests.append(Test(claim, subject, statistic, values, test))
+
+    def change(stats):
+        return None if stats is None else stats["change"]
+
+    sac_medium = change(online("sac", medium))
+    add("C1", medium, "change (SAC→SAC)", sac_medium, BELOW)
     offline_changes = {}
     for off_algo, label in ACTOR_ONLY_CRITICS.items():
-        if ("actor_only", off_algo, "offline") in runs:
-            offline_changes[off_algo] = actor_only(off_algo, "offline")["change"]
-            tests.append(Test("C2", f"{label}, {ood} states", "change (actor-only, offline Q)",
-                              offline_changes[off_algo], BELOW))
-    aligned = actor_only("sac_ml", "aligned")["change"]
+        offline_changes[off_algo] = change(actor_only(off_algo, "offline"))
+        add("C2", f"{label}, {ood} states", "change (actor-only, offline Q)", offline_changes[off_algo], BELOW)
+    aligned = change(actor_only("sac_ml", "aligned"))
     subject = f"SAC+ML, {ood} states"
-    tests.append(Test("C3", subject, "change (actor-only, aligned Q)", aligned, NOT_BELOW))
-    tests.append(Test("C3", subject, "paired change, aligned − offline Q",
-                      paired(aligned, offline_changes["sac_ml"], "C3"), ABOVE))
+    add("C3", subject, "change (actor-only, aligned Q)", aligned, NOT_BELOW)
+    if aligned is not None and offline_changes["sac_ml"] is not None:
+        add("C3", subject, "paired change, aligned − offline Q", paired(aligned, offline_changes["sac_ml"], "C3"), ABOVE)
     for dataset in study.datasets():
         aca = online("aca", dataset)
-        tests.append(Test("C4", dataset, "change (SAC→ACA)", aca["change"], NOT_BELOW))
-        if dataset == medium:
-            tests.append(Test("C4", dataset, "paired change, ACA − SAC→SAC",
-                              paired(aca["change"], sac_medium["change"], "C4"), ABOVE))
-        tests.append(Test("C5", dataset, "delta (SAC→ACA)", aca["delta"], ABOVE))
+        if aca is None:
+            continue
+        add("C4", dataset, "change (SAC→ACA)", aca["change"], NOT_BELOW)
+        if dataset == medium and sac_medium is not None:
+            add("C4", dataset, "paired change, ACA − SAC→SAC", paired(aca["change"], sac_medium, "C4"), ABOVE)
+        add("C5", dataset, "delta (SAC→ACA)", aca["delta"], ABOVE)
     for algo, label in ABLATIONS.items():
-        tests.append(Test("C6", f"{label}, {medium}", f"change ({label})", online(algo, medium)["change"], BELOW))
+        add("C6", f"{label}, {medium}", f"change ({label})", change(online(algo, medium)), BELOW)
     return tests
 
 
@@ -238,13 +260,26 @@ def claims_note(study) -> str:
             f"differences pair the seeds of one offline run. A claim holds when all its tests pass.")
 
 
-def run_claims(profile: str = "claims", root: str | Path | None = None,
-               out_dir: str | Path | None = None) -> tuple[pd.DataFrame, tuple[Path, Path]]:
+def run_claims(profile: str = "claims", root: str | Path | None = None, out_dir: str | Path | None = None,
+               interim: bool = False) -> tuple[pd.DataFrame, tuple[Path, Path]]:
     """Judge C1-C6 on ``profile``'s finished runs (committed or trained here; nothing is trained) and
-    write ``<out_dir>/claims.{csv,md}`` (default ``results/tables/<profile>/``)."""
+    write ``<out_dir>/claims.{csv,md}`` (default ``results/tables/<profile>/``). ``interim``: judge the tests
+    whose runs have finished, name the missing runs in the note, and write ``claims_interim.{csv,md}``
+    (a verdict there can change once a claim's other subjects and tests exist)."""
     from .study import Study
 
     study = Study(profile, root, train=False, progress=False)
-    frame = claims_frame(claim_tests(study))
-    paths = write_claims(frame, claims_note(study), out_dir or study.tables_dir)
+    missing = [] if interim else None
+    runs = claim_runs(study, missing)
+    tests = claim_tests(study, runs)
+    if not tests:
+        raise LookupError(f"no claim of profile {profile!r} can be judged yet: none of its runs has finished; "
+                          f"missing: {[key for key, _ in missing]}")
+    note = claims_note(study)
+    if interim:
+        asked = len(runs) + len(missing)
+        note = (f"**Interim**: {len(runs)} of the {asked} claim runs have finished; only their tests are judged. "
+                f"Not yet finished: " + "; ".join(" ".join(key) for key, _ in missing) + ". " + note)
+    frame = claims_frame(tests)
+    paths = write_claims(frame, note, out_dir or study.tables_dir, stem="claims_interim" if interim else "claims")
     return frame, paths

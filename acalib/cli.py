@@ -170,6 +170,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("claims", help="judge the paper's claims C1-C6 on a profile's finished runs")
     p.add_argument("--profile", default="claims", help="a profile whose runs are trained (default: claims)")
+    p.add_argument("--interim", action="store_true",
+                   help="judge only the tests whose runs have finished and name the missing runs "
+                        "(writes claims_interim.csv/.md)")
     p.add_argument("--out", help="folder for claims.csv and claims.md (default: results/tables/<profile>)")
 
     p = sub.add_parser("cost", help="estimate a profile's cost from its grid made at a fraction of the steps")
@@ -313,7 +316,7 @@ def _export_runs(args) -> int | None:
 
 def _claims(args) -> int | None:
     from .claims import run_claims
-    frame, paths = run_claims(args.profile, out_dir=args.out)
+    frame, paths = run_claims(args.profile, out_dir=args.out, interim=args.interim)
     print(frame[["claim", "subject", "statistic", "mean", "low", "high", "seeds", "verdict"]].to_string(
         index=False, float_format=lambda v: f"{v:.2f}"))
     print(f"written: {paths[0]} and {paths[1]}")

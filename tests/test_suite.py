@@ -341,9 +341,36 @@ def test_acalib_claims_judges_every_claim_on_the_tiny_runs(tiny_suite, tmp_path,
     pd.testing.assert_frame_equal(notebook, frame)
 
 
+def test_an_interim_judgement_leaves_out_the_tests_of_unfinished_runs_and_names_them(tiny_suite, tmp_path, capsys,
+                                                                                     monkeypatch):
+    import shutil
+    from acalib.claims import claim_runs
+    from acalib.study import Study
+
+    shutil.copytree(REPO / "runs" / "tiny", tmp_path / "runs" / "tiny")
+    runs = claim_runs(Study("tiny", root=REPO, runs_root=tmp_path / "runs", train=False, progress=False))
+    sac = runs[("online", "sac", "hopper-random")]
+    shutil.rmtree(sac.path)  # SAC→SAC has not finished: C1 and C4's paired test cannot be judged
+    monkeypatch.setenv("ACALIB_RUNS_DIR", str(tmp_path / "runs"))
+    assert cli.main(["claims", "--profile", "tiny", "--out", str(tmp_path)]) == 2  # a full judgement refuses
+    assert "has no finished online run" in capsys.readouterr().err
+    assert cli.main(["claims", "--profile", "tiny", "--interim", "--out", str(tmp_path)]) == 0
+    frame = pd.read_csv(tmp_path / "claims_interim.csv")
+    assert "C1" not in set(frame["claim"]) and set(frame["claim"]) == {"C2", "C3", "C4", "C5", "C6"}
+    assert "paired change, ACA − SAC→SAC" not in set(frame["statistic"])
+    assert "change (SAC→ACA)" in set(frame["statistic"])
+    note = (tmp_path / "claims_interim.md").read_text()
+    assert f"**Interim**: {len(runs) - 1} of the {len(runs)} claim runs have finished" in note
+    assert "Not yet finished: online sac hopper-random." in note
+    assert not (tmp_path / "claims.csv").exists()
+
+
 def test_acalib_claims_without_trained_runs_says_what_to_run(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("ACALIB_RUNS_DIR", str(tmp_path / "nothing"))
     assert cli.main(["claims", "--profile", "smoke", "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert "profile 'smoke' has no finished offline run hopper-medium/sac_ml-" in err and "acalib reproduce --profile smoke" in err
     assert not (tmp_path / "claims.csv").exists()
+    assert cli.main(["claims", "--profile", "smoke", "--interim", "--out", str(tmp_path)]) == 2
+    assert "no claim of profile 'smoke' can be judged yet: none of its runs has finished" in capsys.readouterr().err
+    assert not (tmp_path / "claims_interim.csv").exists()
