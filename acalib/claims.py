@@ -278,8 +278,9 @@ def run_claims(profile: str = "claims", root: str | Path | None = None, out_dir:
     note = claims_note(study)
     if interim:
         asked = len(runs) + len(missing)
+        unfinished = "; ".join(" ".join(key) for key, _ in missing) or "none"
         note = (f"**Interim**: {len(runs)} of the {asked} claim runs have finished; only their tests are judged. "
-                f"Not yet finished: " + "; ".join(" ".join(key) for key, _ in missing) + ". " + note)
+                f"Not yet finished: {unfinished}. " + note)
     frame = claims_frame(tests)
     paths = write_claims(frame, note, out_dir or study.tables_dir, stem="claims_interim" if interim else "claims")
     return frame, paths
