@@ -3,7 +3,8 @@ SAC+ML checkpoint, recording every ``--every`` steps, on a fixed batch of datase
 is made of: R(s, a) and k clip(log pi0(a|s)) at the dataset actions and at the policy's own samples, with the
 policy's entropy, alpha and k, how far the deterministic action tanh(mu) has moved from pi0's (mean absolute
 difference per action dimension), the share of saturated deterministic actions (|tanh mu| > 0.95) of the policy
-and of pi0, both policies' mean log sigma, and the normalized score (5 episodes) every ``--eval-every`` steps.
+and of pi0, both policies' mean log sigma; on the last 2048 states the online policy visited, the action shift and
+the norms of the action gradients of R and of k clip(log pi0) at the deterministic action; and the normalized score (5 episodes) every ``--eval-every`` steps.
 
 usage: python benchmarks/aca_alignment_probe.py CKPT OUT.csv STEPS [--every 250] [--eval-every 500]
 """
@@ -68,6 +69,20 @@ def parts(step: int) -> list[dict]:
     out["saturated"] = (torch.tanh(mean).abs() > 0.95).float().mean((-2, -1))
     out["saturated_pi0"] = (torch.tanh(mean0).abs() > 0.95).float().mean((-2, -1))
     out["log_std"], out["log_std_pi0"] = log_std.mean((-2, -1)), log_std0.mean((-2, -1))
+    # the same on the last 2048 states the online policy visited (its replay buffer), and the action gradients
+    # of the aligned critic's two parts there, at the deterministic action: |d R / d a| and |d k clip(log pi0) / d a|
+    if buffer.size >= 256:
+        visited = buffer.data[:, max(0, buffer.pos - 2048):buffer.pos, :agent.obs_dim].expand(agent.runs, -1, -1)
+        mean, _ = agent.actor.distribution(visited)
+        terms_v = agent.reference_terms(visited)
+        out["action_shift_visited"] = (torch.tanh(mean) - torch.tanh(terms_v[0])).abs().mean((-2, -1))
+        with torch.enable_grad():
+            action = torch.tanh(mean).detach().requires_grad_(True)
+            grad_r, = torch.autograd.grad(agent.critic(visited, action).min(dim=1).values.sum(), action)
+            action = torch.tanh(mean).detach().requires_grad_(True)
+            grad_pi0, = torch.autograd.grad((k * agent.clipped_log_pi0(terms_v, action)).sum(), action)
+        out["grad_R_visited"] = grad_r.norm(dim=-1).mean(-1)
+        out["grad_klogpi0_visited"] = grad_pi0.norm(dim=-1).mean(-1)
     return [{"step": step, "seed": s, "k": k, "alpha": float(agent.alpha[i]),
              **{key: float(v[i]) for key, v in out.items()}} for i, s in enumerate(agent.seeds)]
 
