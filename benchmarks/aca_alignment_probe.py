@@ -6,7 +6,7 @@ difference per action dimension), the share of saturated deterministic actions (
 and of pi0, both policies' mean log sigma; on the last 2048 states the online policy visited, the action shift and
 the norms of the action gradients of R and of k clip(log pi0) at the deterministic action; and the normalized score (5 episodes) every ``--eval-every`` steps.
 
-usage: python benchmarks/aca_alignment_probe.py CKPT OUT.csv STEPS [--every 250] [--eval-every 500]
+usage: python benchmarks/aca_alignment_probe.py CKPT OUT.csv STEPS [--every 250] [--eval-every 500] [--fixed-alpha]
 """
 import argparse
 
@@ -28,6 +28,8 @@ parser.add_argument("ckpt"), parser.add_argument("out"), parser.add_argument("st
 parser.add_argument("--every", type=int, default=250)
 parser.add_argument("--eval-every", type=int, default=500)
 parser.add_argument("--dataset", default="hopper-medium")
+parser.add_argument("--fixed-alpha", action="store_true",
+                    help="a diagnostic, not ACA: hold alpha at its reset value 1 (the temperature's learning rate set to 0)")
 args = parser.parse_args()
 torch.set_num_threads(1)
 
@@ -37,6 +39,9 @@ offline.load_state(state)
 ds = load_dataset(args.dataset)
 agent = aligned_agent(offline, args.dataset)
 config = agent.config
+if args.fixed_alpha:
+    for group in agent.optimizers["temperature"].param_groups:
+        group["lr"] = 0.0
 prefill = ONLINE_METHODS["aca"].prefill(ds.transitions, config, True)
 buffer = ReplayBuffer(agent.runs, 1_000_000, ds.transitions.obs_dim, ds.transitions.act_dim, "cpu", prefix=prefill,
                       max_added=args.steps)
