@@ -150,7 +150,7 @@ def claim_runs(study, missing: list | None = None) -> dict[tuple[str, str, str],
     ``("online", algo, dataset)`` and ``("actor_only", offline algo, critic)`` (on random states, from the
     hopper-medium run). ``study`` may be one that only loads runs (``Study(..., train=False)``; a missing
     run raises with what to run) or one that plans them (``acalib plan``). With a ``missing`` list (an
-    interim judgement), a run that is not finished is named there and left out instead of raising."""
+    interim judgement), the key of a run that is not finished is added there and the run left out instead of raising."""
     from .study import MissingRunError
 
     env = study.profile.envs[0]
@@ -161,10 +161,10 @@ def claim_runs(study, missing: list | None = None) -> dict[tuple[str, str, str],
     def ask(key, request):
         try:
             runs[key] = request()
-        except MissingRunError as e:
+        except MissingRunError:
             if missing is None:
                 raise
-            missing.append((key, str(e)))
+            missing.append(key)
 
     ask(("online", "sac", medium), lambda: study.online("sac", study.offline("sac_ml", medium)))
     for off_algo in ACTOR_ONLY_CRITICS:
@@ -274,11 +274,11 @@ def run_claims(profile: str = "claims", root: str | Path | None = None, out_dir:
     tests = claim_tests(study, runs)
     if not tests:
         raise LookupError(f"no claim of profile {profile!r} can be judged yet: none of its runs has finished; "
-                          f"missing: {[key for key, _ in missing]}")
+                          f"missing: {missing}")
     note = claims_note(study)
     if interim:
         asked = len(runs) + len(missing)
-        unfinished = "; ".join(" ".join(key) for key, _ in missing) or "none"
+        unfinished = "; ".join(" ".join(key) for key in missing) or "none"
         note = (f"**Interim**: {len(runs)} of the {asked} claim runs have finished; only their tests are judged. "
                 f"Not yet finished: {unfinished}. " + note)
     frame = claims_frame(tests)
