@@ -4,7 +4,10 @@ is made of: R(s, a) and k clip(log pi0(a|s)) at the dataset actions and at the p
 policy's entropy, alpha and k, how far the deterministic action tanh(mu) has moved from pi0's (mean absolute
 difference per action dimension), the share of saturated deterministic actions (|tanh mu| > 0.95) of the policy
 and of pi0, both policies' mean log sigma; on the last 2048 states the online policy visited, the action shift and
-the norms of the action gradients of R and of k clip(log pi0) at the deterministic action; and the normalized score (5 episodes) every ``--eval-every`` steps.
+the norms of the action gradients of R and of k clip(log pi0) at the deterministic action, and the forces on the
+policy's pre-tanh mean u there (R's slope, pi0's restoring pull, the squashing Jacobians' push, the cosine of
+the shift with R's slope), and the regression slope of R on k clip(log pi0) over the policy's samples
+(-1: R cancels the prior); and the normalized score (5 episodes) every ``--eval-every`` steps.
 
 usage: python benchmarks/aca_alignment_probe.py CKPT OUT.csv STEPS [--every 250] [--eval-every 500] [--fixed-alpha]
 """
@@ -76,6 +79,7 @@ def parts(step: int) -> list[dict]:
     out["log_std"], out["log_std_pi0"] = log_std.mean((-2, -1)), log_std0.mean((-2, -1))
     # the same on the last 2048 states the online policy visited (its replay buffer), and the action gradients
     # of the aligned critic's two parts there, at the deterministic action: |d R / d a| and |d k clip(log pi0) / d a|
+    visited = None
     if buffer.size >= 256:
         visited = buffer.data[:, max(0, buffer.pos - 2048):buffer.pos, :agent.obs_dim].expand(agent.runs, -1, -1)
         mean, _ = agent.actor.distribution(visited)
@@ -88,6 +92,32 @@ def parts(step: int) -> list[dict]:
             grad_pi0, = torch.autograd.grad((k * agent.clipped_log_pi0(terms_v, action)).sum(), action)
         out["grad_R_visited"] = grad_r.norm(dim=-1).mean(-1)
         out["grad_klogpi0_visited"] = grad_pi0.norm(dim=-1).mean(-1)
+        # the same forces in pre-tanh space u (where the policy's mean lives), per action dimension: R's slope
+        # dR/du, pi0's Gaussian restoring pull k (mu0 - u) / sigma0^2, and the squashing Jacobians' net push
+        # 2 (k - alpha) tanh(u) (pi0's log-Jacobian enters with k, the policy's own entropy term with -alpha);
+        # and the cosine between the policy's shift u - mu0 and R's slope (1: R drives the shift)
+        u = mean.detach().requires_grad_(True)
+        with torch.enable_grad():
+            grad_r_u, = torch.autograd.grad(agent.critic(visited, torch.tanh(u)).min(dim=1).values.sum(), u)
+        shift_u = mean - terms_v[0]
+        alpha = agent.alpha.view(-1, 1, 1)
+        out["shift_u_visited"] = shift_u.abs().mean((-2, -1))
+        out["slope_R_u_visited"] = grad_r_u.abs().mean((-2, -1))
+        out["pull_pi0_u_visited"] = (k * shift_u / torch.exp(2 * terms_v[1])).abs().mean((-2, -1))
+        out["push_jacobian_u_visited"] = (2 * (k - alpha) * torch.tanh(mean)).abs().mean((-2, -1))
+        out["cos_shift_R_visited"] = torch.nn.functional.cosine_similarity(shift_u, grad_r_u, dim=-1).mean(-1)
+    # does R cancel the prior? Over 8 policy samples per state, the pooled regression slope of R(s,a) on
+    # k clip(log pi0(a|s)), both centred per state: 0 while R is flat in a (at the switch), -1 when R has learned
+    # exactly -k clip(log pi0) and the aligned Q is left with no preference from pi0
+    for where, states in (("data", probe), ("visited", visited)):
+        if states is None:
+            continue
+        many = states.repeat_interleave(8, dim=1)
+        _, _, action, _ = agent.sample_policy(many, seeding.normal(noise_gens, (many.shape[1], agent.act_dim), "cpu"))
+        r = agent.critic(many, action).min(dim=1).values.unflatten(-1, (-1, 8))
+        prior = (k * agent.clipped_log_pi0(agent.reference_terms(many), action)).unflatten(-1, (-1, 8))
+        r, prior = r - r.mean(-1, keepdim=True), prior - prior.mean(-1, keepdim=True)
+        out[f"R_on_prior_slope_{where}"] = (r * prior).sum((-2, -1)) / (prior * prior).sum((-2, -1))
     return [{"step": step, "seed": s, "k": k, "alpha": float(agent.alpha[i]),
              **{key: float(v[i]) for key, v in out.items()}} for i, s in enumerate(agent.seeds)]
 
