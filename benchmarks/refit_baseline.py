@@ -4,7 +4,8 @@ Eq. (8)-(9) step the offline run took, and save the checkpoint with the refitted
 the switch starts from (R <- Z) was still far from its fixed point under the final policy.
 
 Every ``--every`` steps it prints, per seed, Z's mean on a fixed batch of dataset states and the mean Bellman
-residual y_Z - (log pi(a|s) + Z(s)) on a fresh batch (positive: Z is below its target).
+residual y_Z - (log pi(a|s) + Z(s)) on a fresh batch, against min_j Z_j (as the target uses it) and against each
+Z_i (what each network is regressed on), and the gap between the two networks' mean and their minimum.
 
 usage: python benchmarks/refit_baseline.py CKPT OUT.pt STEPS [--every 5000] [--dataset hopper-medium]
 """
@@ -45,9 +46,14 @@ def report(step: int, batch) -> None:
     next_action, next_log_pi = agent.next_sample(batch.next_obs, agent.noise(batch.obs.shape[1]))
     target = losses.sac_ml.baseline_target(batch.rewards, batch.terminals, next_log_pi, agent.baseline(batch.next_obs),
                                            alpha, agent.config.gamma, agent.config.z_target)
-    residual = (target - log_pi_data - agent.baseline(batch.obs).min(dim=1).values).mean(-1)
+    z_each = agent.baseline(batch.obs)  # (R, n, B)
+    residual = (target - log_pi_data - z_each.min(dim=1).values).mean(-1)
+    residual_each = (target.unsqueeze(1) - log_pi_data.unsqueeze(1) - z_each).mean((-2, -1))
+    gap = (z_each.mean(dim=1) - z_each.min(dim=1).values).mean(-1)
     z = agent.baseline(probe).min(dim=1).values.mean(-1)
-    print(step, "Z", np.round(z.numpy(), 1), "residual", np.round(residual.numpy(), 2), flush=True)
+    print(step, "Z", np.round(z.numpy(), 1), "residual vs min_j Z_j", np.round(residual.numpy(), 2),
+          "vs each Z_i", np.round(residual_each.numpy(), 2), "mean_i Z_i - min_j Z_j", np.round(gap.numpy(), 2),
+          flush=True)
 
 
 for step in range(args.steps + 1):
