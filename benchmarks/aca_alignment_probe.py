@@ -10,6 +10,7 @@ the shift with R's slope), and the regression slope of R on k clip(log pi0) over
 (-1: R cancels the prior); and the normalized score (5 episodes) every ``--eval-every`` steps.
 
 usage: python benchmarks/aca_alignment_probe.py CKPT OUT.csv STEPS [--every 250] [--eval-every 500] [--fixed-alpha]
+       [--state-only-r]
 """
 import argparse
 
@@ -33,6 +34,9 @@ parser.add_argument("--eval-every", type=int, default=500)
 parser.add_argument("--dataset", default="hopper-medium")
 parser.add_argument("--fixed-alpha", action="store_true",
                     help="a diagnostic, not ACA: hold alpha at its reset value 1 (the temperature's learning rate set to 0)")
+parser.add_argument("--state-only-r", action="store_true",
+                    help="a diagnostic, not ACA: hold R's action weights at 0 after every update, so R(s, a) = R(s) "
+                         "and the aligned Q's action preference is k clip(log pi0) alone")
 args = parser.parse_args()
 torch.set_num_threads(1)
 
@@ -140,6 +144,10 @@ for step in range(args.steps + 1):
     buffer.add(o, action, r, o2, term, end)
     if len(buffer) > config.batch_size:
         agent.update(buffer.sample(config.batch_size, agent.data_generators))
+        if args.state_only_r:
+            with torch.no_grad():  # the first layer's action rows (weights are (members, in, out), state first)
+                agent.critic.net.weights[0][:, agent.obs_dim:].zero_()
+                agent.critic_target.net.weights[0][:, agent.obs_dim:].zero_()
 frame = pd.DataFrame(rows)
 frame["normalized_score"] = [scores.get((r.step, r.seed), np.nan) for r in frame.itertuples()]
 frame.to_csv(args.out, index=False)
