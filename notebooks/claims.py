@@ -71,3 +71,14 @@ fig
 # %%
 verdicts = frame.drop_duplicates(["claim", "subject"])[["claim", "statement", "subject", "verdict"]]
 verdicts
+
+# %% [markdown]
+# **Where C4 and C5 did not hold (profile `claims`, hopper-medium).** ACA fell from 79.8 at the switch to 15.3
+# after 10k steps. The diagnostics in `results/investigations/aca-from-200k/` (scripts in `benchmarks/`) trace it
+# to the online critic: R, trained on the aligned critic's TD error, learns to cancel the prior — within each
+# visited state it rises where k·clip(log π0) falls (44 % of −k·clip(log π0) by 5.5k updates) — and the policy's
+# mean follows R's slope, which equals π0's restoring pull at every step; with R's action weights held at 0 (a
+# diagnostic, not ACA) the same run does not drop at all (80.9 → 92.6 after 6k steps). R's fixed point is the
+# online policy's own soft Q minus k·clip(log π0), so this is the method as specified; the paper expects R to
+# "overcome the barrier" only later in training. Protocol differences not tested here: 200k offline steps instead
+# of 500k, acalib's generated hopper-medium instead of D4RL's, Hopper-v5 instead of -v2.
