@@ -43,7 +43,7 @@ alpha = agent.alpha.detach()
 def report(step: int, batch) -> None:
     mean, log_std, _, _ = agent.sample_policy(batch.obs, agent.noise(batch.obs.shape[1]))
     log_pi_data = agent.actor.log_prob_under(mean, log_std, batch.actions)
-    next_action, next_log_pi = agent.next_sample(batch.next_obs, agent.noise(batch.obs.shape[1]))
+    _, next_log_pi = agent.next_sample(batch.next_obs, agent.noise(batch.obs.shape[1]))
     target = losses.sac_ml.baseline_target(batch.rewards, batch.terminals, next_log_pi, agent.baseline(batch.next_obs),
                                            alpha, agent.config.gamma, agent.config.z_target)
     z_each = agent.baseline(batch.obs)  # (R, n, B)
