@@ -5,7 +5,9 @@
 
 A task is ``off:ALGO:LEVEL`` (an offline run), ``on:ALGO:LEVEL[:OFFALGO]`` (an online run from the
 OFFALGO run on that level, default sac_ml) or ``ao:CRITIC:LEVEL[:OFFALGO]`` (actor-only updates from the
-hopper-medium OFFALGO run on LEVEL's states, with the offline or aligned critic). Each is asked of a
+hopper-medium OFFALGO run on LEVEL's states, with the offline or aligned critic) or ``plan:NAME`` (any run of
+``acalib plan --profile claims`` by its name, e.g. ``plan:hopper-medium/aca_delayed_pi-a97b99ecc3``: the runs
+that the three task kinds above cannot describe, such as the delayed-pi, burn-in and beta runs). Each is asked of a
 ``Study("claims")`` exactly as the notebooks ask for it, so the run directories are the ones they find;
 a finished run is skipped, a killed one resumes from its last checkpoint (and from the repository's
 ``results/resume/claims/`` snapshot when ``runs_root`` has none: ``acalib export-runs --resume-points``).
@@ -18,11 +20,22 @@ resumable tasks (offline, actor-only) behind it.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from datetime import datetime, timedelta
 
+from acalib.plan import PlannedRun, plan_notebooks
+from acalib.runs import RunDir
 from acalib.study import Study
+
+
+def planned(name: str, plan) -> PlannedRun:
+    """The entry ``name`` of the claims plan; an unknown name is refused with the names still to train."""
+    if name not in plan.entries:
+        todo = ", ".join(e.name for e in plan.missing())
+        raise SystemExit(f"claims_queue: the claims plan has no run {name!r}; runs still to train: {todo}")
+    return plan.entries[name]
 
 
 def run_task(study: Study, task: str):
@@ -61,14 +74,20 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     until = deadline(args.online_until, datetime.now()) if args.online_until else None
     study = Study("claims", root=args.root, runs_root=args.runs_root)
+    entries = {}  # plan: tasks, resolved (and a bad name refused) before anything trains
+    if any(task.startswith("plan:") for task in args.tasks):
+        os.environ["ACALIB_RUNS_DIR"] = str(args.runs_root)
+        plan = plan_notebooks("claims", root=args.root)
+        entries = {task: planned(task.removeprefix("plan:"), plan) for task in args.tasks if task.startswith("plan:")}
     for task in args.tasks:
-        if until is not None and task.startswith("on:") and datetime.now() > until:
+        online = task.startswith("on:") or (task in entries and entries[task].stage == "online")
+        if until is not None and online and datetime.now() > until:
             print(f"[{time.strftime('%H:%M:%S')}] skipped {task}: online runs start only until {until:%H:%M} "
                   f"(not resumable across machines); queue it first next time", flush=True)
             continue
         start = time.time()
         print(f"[{time.strftime('%H:%M:%S')}] start {task}", flush=True)
-        run = run_task(study, task)
+        run = RunDir(study.run_planned(entries[task])) if task in entries else run_task(study, task)
         print(f"[{time.strftime('%H:%M:%S')}] done {task}: {run.path} ({time.time() - start:.0f} s)", flush=True)
     return 0
 

@@ -209,3 +209,20 @@ def test_the_claims_queue_deadline_crosses_midnight_and_refuses_bad_times():
     for bad in ("25:00", "2500", "ten"):
         with pytest.raises(SystemExit, match=f"--online-until '{bad}' is not a time HH:MM"):
             queue.deadline(bad, now)
+
+
+def test_the_claims_queue_refuses_a_plan_task_it_does_not_know_naming_the_runs_to_train():
+    import importlib.util
+    from pathlib import Path
+
+    from acalib.plan import Plan, PlannedRun
+    spec = importlib.util.spec_from_file_location("claims_queue", Path(__file__).parents[1] / "benchmarks" / "claims_queue.py")
+    queue = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(queue)
+    plan = Plan("claims")
+    todo = plan.add(PlannedRun("hopper-medium/aca_delayed_pi-a97b99ecc3", "online", {}))
+    plan.add(PlannedRun("hopper-medium/sac_ml-3fdacfcd1a", "offline", {}, finished="repository"))
+    assert queue.planned("hopper-medium/aca_delayed_pi-a97b99ecc3", plan) is todo
+    with pytest.raises(SystemExit, match=r"no run 'hopper-medium/aca-nope'; runs still to train: "
+                                         r"hopper-medium/aca_delayed_pi-a97b99ecc3$"):
+        queue.planned("hopper-medium/aca-nope", plan)
