@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .plots import panel_grid, plot_offline_online, save_figure
+from .plots import caption, panel_grid, plot_offline_online, save_figure
 from .runs import RunDir
 from .tables import ScoreTable, final_scores, save_table
 
@@ -32,8 +32,10 @@ def online_comparison(study, runs: dict[str, tuple[RunDir, dict[str, RunDir]]], 
         for label, run in online.items():
             table.add(name, label, final_scores(study.metrics(run)), offline=final_scores(off_m))
     fig.tight_layout()
+    described = study.describe({n: r[0] for n, r in runs.items()})
+    caption(fig, f"{what} at {described}")
     save_figure(fig, Path(figures_dir) / stem)
-    note = (f"{what} at {study.describe({n: r[0] for n, r in runs.items()})}. Normalized score at the last online "
+    note = (f"{what} at {described}. Normalized score at the last online "
             f"evaluation, mean ± std over seeds (δ vs the end of offline training). {paper_note}")
     frame = table.frame()
     save_table(frame, note, tables_dir, stem)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -27,32 +28,50 @@ ONLINE_COLORS = (3, 0, 1, 6, 5, 9)  # online curves
 def plot_offline_online(ax, offline: pd.DataFrame | dict[str, pd.DataFrame] | None, online: dict[str, pd.DataFrame],
                         title: str, offline_label: str = "SAC+ML (offline)", value: str = "normalized_score",
                         legend: bool = True) -> None:
-    """Offline curves on the left half, online curves (one per method) on the right half.
+    """Offline curves on the left half, online curves (one per method) on the right half, as the paper's
+    Figs. 1a, 5 and 7: each half on its own step scale (200k offline steps take as much width as 50k online
+    ones), the switch marked, ticks labelled in each half's own steps.
 
     ``offline``: one offline run's metrics (labelled ``offline_label``) or several, {label: metrics}
     (Fig. 5: SAC+ML, CQL, AWAC; online methods sharing an offline run share its curve)."""
     palette = sns.color_palette("tab10")
     if isinstance(offline, pd.DataFrame):
         offline = {offline_label: offline}
-    shift = 0
-    for i, (label, df) in enumerate((offline or {}).items()):
+    offline, online = offline or {}, {k: mean_std(df, value) for k, df in online.items()}
+    offline_steps = max((int(df["step"].max()) for df in offline.values()), default=0)
+    online_steps = max((int(s["step"].max()) for s in online.values()), default=0)
+    scale = online_steps / offline_steps if offline_steps and online_steps else 1.0  # offline x -> plot x
+    switch = offline_steps * scale
+    for i, (label, df) in enumerate(offline.items()):
         s = mean_std(df, value)
         color = palette[OFFLINE_COLORS[i % len(OFFLINE_COLORS)]]
-        ax.plot(s["step"], s["mean"], color=color, label=label)
-        ax.fill_between(s["step"], s["mean"] - s["std"], s["mean"] + s["std"], color=color, alpha=0.2)
-        shift = max(shift, int(s["step"].max()))
+        ax.plot(s["step"] * scale, s["mean"], color=color, label=label)
+        ax.fill_between(s["step"] * scale, s["mean"] - s["std"], s["mean"] + s["std"], color=color, alpha=0.2)
     if offline:
-        ax.axvline(shift, color="grey", ls="--", lw=0.8)
-    for i, (label, df) in enumerate(online.items()):
-        s = mean_std(df, value)
+        ax.axvline(switch, color="grey", ls="--", lw=0.8)
+    for i, (label, s) in enumerate(online.items()):
         color = palette[ONLINE_COLORS[i % len(ONLINE_COLORS)]]
-        ax.plot(s["step"] + shift, s["mean"], color=color, label=label)
-        ax.fill_between(s["step"] + shift, s["mean"] - s["std"], s["mean"] + s["std"], color=color, alpha=0.2)
+        ax.plot(s["step"] + switch, s["mean"], color=color, label=label)
+        ax.fill_between(s["step"] + switch, s["mean"] - s["std"], s["mean"] + s["std"], color=color, alpha=0.2)
+    ticks = [(f * switch, _steps_label(f * offline_steps)) for f in (0, 0.5)] if offline else []
+    at_switch = [_steps_label(offline_steps)] if offline else []
+    ticks.append((switch, " | ".join(at_switch + (["0"] if online_steps else []))))
+    ticks += [(switch + f * online_steps, _steps_label(f * online_steps)) for f in (0.5, 1) if online_steps]
+    ax.set_xticks([x for x, _ in ticks], [label for _, label in ticks])
     ax.set_title(title)
-    ax.set_xlabel("offline steps | online environment steps")
+    ax.set_xlabel("offline steps | online environment steps" if offline and online else
+                  "offline steps" if offline else "online environment steps")
     ax.set_ylabel("normalized score" if value == "normalized_score" else value)
     if legend:
         ax.legend(fontsize=8)
+
+
+def _steps_label(steps: float) -> str:
+    """12000 -> '12k', 1500000 -> '1.5M', 500 -> '500'."""
+    for unit, size in (("M", 1e6), ("k", 1e3)):
+        if steps >= size:
+            return f"{steps / size:g}{unit}"
+    return f"{steps:g}"
 
 
 def shared_legend(fig, ax, ncol: int = 5) -> None:
@@ -124,6 +143,13 @@ def panel_grid(n: int, cols: int = 3, size: tuple[float, float] = (5.0, 3.4)):
     for ax in flat[n:]:
         ax.remove()
     return fig, flat[:n]
+
+
+def caption(fig, text: str, fontsize: float = 8) -> None:
+    """``text`` (what the figure shows: profile, steps, seeds) above the panels, wrapped to the figure's width.
+    Call it after ``tight_layout``: the saved figure's tight bounding box then takes the caption in."""
+    width_chars = max(40, int(fig.get_figwidth() * 72 / (0.55 * fontsize)))  # ~0.55 em per character
+    fig.suptitle(textwrap.fill(text, width_chars), fontsize=fontsize, y=1.0, va="bottom")
 
 
 def save_figure(fig, path_without_suffix: str | Path) -> list[Path]:

@@ -22,7 +22,7 @@ ood_levels = None  # the states' levels; None: the profile's actor_only_ood_leve
 # %%
 from pathlib import Path
 
-from acalib.plots import panel_grid, plot_curves, save_figure
+from acalib.plots import caption, panel_grid, plot_curves, save_figure
 from acalib.study import Study
 from acalib.tables import ScoreTable, final_scores, save_table
 
@@ -56,11 +56,13 @@ for ax, ((name, label, ood), (off, by_critic)) in zip(axes, runs.items()):
                 f"{name}: {label}, {ood} states", "actor-only updates", reference=offline_final.mean())
     for critic, run in by_critic.items():
         table.add(f"{name} / {label} / {ood}", f"{critic} Q", final_scores(study.metrics(run)), offline=offline_final)
+described = (f"Actor-only updates ({study.profile.actor_only_steps} steps on {', '.join(ood_levels)}-level states) at "
+             f"{study.describe({str(k): v[0] for k, v in runs.items()})}")
 fig.tight_layout()
+caption(fig, f"Fig. 3: {described}")
 save_figure(fig, figures_dir / "fig03_actor_only_aligned")
 
-note = (f"Actor-only updates ({study.profile.actor_only_steps} steps on {', '.join(ood_levels)}-level states) at "
-        f"{study.describe({str(k): v[0] for k, v in runs.items()})}. Normalized score after the last actor-only "
+note = (f"{described}. Normalized score after the last actor-only "
         f"update, mean ± std over seeds, δ against the same seeds' end of offline training. The paper shows "
         f"these as figures only (no numbers to put beside).")
 frame = table.frame(total=False)
