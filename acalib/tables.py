@@ -15,8 +15,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    from .data.buffers import Transitions
 
 MISSING = "—"  # no result: method not available here, or not in the paper
 
@@ -117,3 +121,19 @@ def save_table(df: pd.DataFrame, note: str, tables_dir: str | Path, stem: str) -
     df.to_csv(csv, index=False)
     md.write_text(note.strip() + "\n\n" + markdown_table(df) + "\n", encoding="utf-8")
     return [csv, md]
+
+
+
+def critic_scale(offline: dict[str, tuple[pd.DataFrame, Transitions, float]]) -> pd.DataFrame:
+    """Whether offline critics stayed on their data's value scale. ``offline``: label -> (the run's metrics, its
+    dataset's transitions, its discount gamma). Per label: the normalized score and the critic's mean Q
+    (``q_mean``) at the last offline evaluation (means over seeds), the largest discounted return-to-go in the
+    data, and r_max / (1 - gamma), which no critic of these rewards can exceed: a mean Q above it has diverged."""
+    rows = {}
+    for label, (metrics, transitions, gamma) in offline.items():
+        last = metrics[metrics["step"] == metrics["step"].max()]
+        bound = float(transitions.rewards.max()) / (1 - gamma)
+        rows[label] = {"normalized score": last["normalized_score"].mean(), "critic mean Q": last["q_mean"].mean(),
+                       "largest return-to-go in the data": float(transitions.discounted_returns_to_go(gamma).max()),
+                       "r_max / (1 - γ)": bound, "diverged": bool(last["q_mean"].mean() > bound)}
+    return pd.DataFrame.from_dict(rows, orient="index")

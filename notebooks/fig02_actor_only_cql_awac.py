@@ -26,7 +26,8 @@ import matplotlib.pyplot as plt
 
 from acalib.plots import plot_curves, save_figure
 from acalib.study import Study
-from acalib.tables import final_scores
+from acalib.data.datasets import reload_dataset
+from acalib.tables import critic_scale, final_scores
 
 study = Study(profile, root, device, seeds, recompute, recompute_stages=recompute_stages)
 figures_dir = Path(figures_dir or study.figures_dir)
@@ -55,3 +56,16 @@ fig.suptitle(f"Fig. 2 ({study.describe()})", fontsize=9)
 fig.tight_layout()
 save_figure(fig, figures_dir / "fig02_actor_only_cql_awac")
 fig
+
+# %% [markdown]
+# Panel (b) tests AWAC-style updates only if AWAC's offline critic is still a critic of its data. The table
+# sets each offline critic's mean Q at its last evaluation beside the largest discounted return-to-go in its
+# dataset and the bound r_max / (1 − γ) that no critic of these rewards can pass. At the `claims` profile AWAC's
+# critic on hopper-medium is far past it: acalib's AWAC is d3rlpy 1.1's, and
+# `results/investigations/awac-hopper-medium/` measures why it diverges (the batch-softmax weights turn one-hot
+# as Q grows, the policy leaves the data, the critic's target follows it).
+
+# %%
+critic_scale({f"{name} / {label}": (study.metrics(off), reload_dataset(off.config()["dataset"]).transitions,
+                                    off.config()["hyperparameters"]["gamma"])
+              for (name, label), (off, _) in runs.items()})

@@ -97,3 +97,11 @@ def test_normalized_score_is_percent():
 def test_bad_dataset_names(name, msg):
     with pytest.raises(ValueError, match=msg):
         parse_name(name)
+
+
+def test_discounted_returns_to_go_restart_at_every_episode_end():
+    from acalib.data.buffers import Transitions
+    rewards = [1.0, 2.0, 3.0, 4.0, 5.0]  # episodes [0, 2) terminated, [2, 4) cut by a timeout, [4, 5) the data's tail
+    t = Transitions(np.zeros((5, 1)), np.zeros((5, 1)), rewards, np.zeros((5, 1)),
+                    [False, True, False, False, False], [False, False, False, True, False])
+    np.testing.assert_allclose(t.discounted_returns_to_go(0.5), [1 + 0.5 * 2, 2, 3 + 0.5 * 4, 4, 5])

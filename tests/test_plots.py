@@ -1,4 +1,4 @@
-"""The figure helpers place what they plot where the paper does."""
+"""The figure and table helpers place and compute what they show as the paper does."""
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -33,3 +33,17 @@ def test_online_curves_alone_keep_their_own_steps():
     assert [t.get_text() for t in ax.get_xticklabels()] == ["0", "1.5k", "3k"]
     assert ax.get_xlabel() == "online environment steps"
     plt.close(fig)
+
+
+def test_critic_scale_flags_a_critic_above_r_max_over_one_minus_gamma():
+    from acalib.data.buffers import Transitions
+    from acalib.tables import critic_scale
+    data = Transitions(np.zeros((3, 1)), np.zeros((3, 1)), [1.0, 2.0, 1.0], np.zeros((3, 1)),
+                       [False, False, True], [False] * 3)
+    metrics = lambda q: pd.DataFrame({"step": [5, 10, 10], "seed": [0, 0, 1], "normalized_score": [1.0, 4.0, 6.0],
+                                      "q_mean": [0.0, q, q + 2]})
+    frame = critic_scale({"ok": (metrics(3.0), data, 0.5), "diverged": (metrics(4.0), data, 0.5)})
+    assert frame.loc["ok", "normalized score"] == 5.0 and frame.loc["ok", "critic mean Q"] == 4.0
+    assert frame.loc["ok", "largest return-to-go in the data"] == 2 + 0.5 * 1  # from t = 1 (t = 0: 2.25)
+    assert frame.loc["ok", "r_max / (1 - γ)"] == 4.0  # r_max 2, gamma 0.5
+    assert frame["diverged"].tolist() == [False, True]  # mean Q 4.0 is at the bound, 5.0 above it

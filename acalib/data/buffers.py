@@ -77,6 +77,17 @@ class Transitions:
     def episode_returns(self) -> np.ndarray:
         return np.array([self.rewards[s:e].sum(dtype=np.float64) for s, e in self.episode_bounds()])
 
+    def discounted_returns_to_go(self, gamma: float) -> np.ndarray:
+        """sum_t' gamma^(t'-t) r_t' to the end of each transition's episode, (N,) float64: the Monte-Carlo value
+        a critic of the data's own actions estimates (a lower bound where an episode is cut, not terminated)."""
+        out = np.empty(len(self))
+        for start, end in self.episode_bounds():
+            acc = 0.0
+            for i in range(end - 1, start - 1, -1):
+                acc = float(self.rewards[i]) + gamma * acc
+                out[i] = acc
+        return out
+
     def take(self, index: np.ndarray) -> "Transitions":
         return Transitions(self.observations[index], self.actions[index], self.rewards[index],
                            self.next_observations[index], self.terminals[index], self.timeouts[index])
