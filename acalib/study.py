@@ -366,7 +366,9 @@ class Study:
                 f"{offline_eval}{baselines}" + (f"; dataset source: {', '.join(sources)}" if sources else ""))
 
 
-CHECKPOINT_ALGOS = ("sac_ml",)  # offline runs committed with their final checkpoint (the online runs' starting points)
+# offline runs committed with their final checkpoint: those online and actor-only runs start from (``acalib.methods``),
+# so that RECOMPUTE=online retrains only the online half; not BR's ensembles (five members a seed, none at claims)
+CHECKPOINT_ALGOS = ("sac_ml", "cql", "awac")
 
 
 def export_runs(profile: str, runs_root: str | Path | None = None, root: str | Path | None = None,
