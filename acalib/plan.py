@@ -54,7 +54,7 @@ def planning(plan: "Plan", notebook: str | None = None):
 class PlannedRun:
     """One run (or Q probe) a plan needs: its name under ``<runs root>/<profile>/``, its description, the runs
     it starts from (by name), whether it is already finished, and the notebooks that ask for it."""
-    name: str  # '<dataset>/<directory>' (a probe: '<dataset>/q_probe-<key>.csv')
+    name: str  # '<dataset>/<directory>' (a probe: '<dataset>/q_probe-<key>.csv.xz')
     stage: str  # offline / online / actor_only / q_probe
     spec: dict  # RunSpec fields; a probe: init, ood, points
     needs: list[str] = field(default_factory=list)

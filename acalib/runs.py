@@ -87,10 +87,16 @@ def write_text_atomic(path: Path, text: str) -> None:
         f.write(text)
 
 
-def write_csv_atomic(frame, path: Path) -> None:
-    """A DataFrame to CSV via a temporary file and a rename: never half-written."""
+def write_csv_atomic(frame, path: Path, float_format: str | None = None) -> None:
+    """A DataFrame to CSV via a temporary file and a rename: never half-written. A path ending in ``.xz`` is
+    written xz-compressed (its CRC32 makes a corrupted file an error on reading; ``pd.read_csv`` infers it)."""
+    if Path(path).suffix == ".xz":
+        text = frame.to_csv(index=False, float_format=float_format, lineterminator="\n")
+        with atomic_file(path, "wb") as f:
+            f.write(lzma.compress(text.encode(), preset=6))
+        return
     with atomic_file(path, newline="") as f:
-        frame.to_csv(f, index=False)
+        frame.to_csv(f, index=False, float_format=float_format)
 
 
 class RunLockedError(RuntimeError):

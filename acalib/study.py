@@ -28,7 +28,7 @@ from .spec import actor_only_spec as spec_of_actor_only, offline_spec as spec_of
 from .profiles import BASELINE_ALGOS, Profile, get_profile
 from .data.datasets import dataset_identity, load_dataset, reload_dataset
 from .probes import q_probe_frame
-from .runs import RunDir, file_lock, restore_snapshot, run_key, write_csv_atomic
+from .runs import RunDir, atomic_file, file_lock, restore_snapshot, run_key, write_csv_atomic
 
 
 # what ``recompute`` retrains: every stage, or only the runs that start from an offline run
@@ -59,9 +59,14 @@ def _loop(settings: dict) -> dict:
     return {k: v for k, v in settings.items() if k != "progress"}
 
 
+# a Q probe's cached points: xz-compressed CSV, float32 values to 7 significant digits (~250k rows at claims)
+PROBE_SUFFIX = ".csv.xz"
+PROBE_FLOAT_FORMAT = "%.7g"
+
+
 def _finished(path: Path) -> bool:
     """A finished run directory (its ``done`` file), or a cached result file."""
-    return (path / "done").is_file() if path.suffix != ".csv" else path.is_file()
+    return path.is_file() if path.name.endswith(PROBE_SUFFIX) else (path / "done").is_file()
 
 
 def repo_root(start: str | Path | None = None) -> Path:
@@ -325,21 +330,22 @@ class Study:
         name = init.config()["dataset"]["name"]
         spec = {"init": init.path.name, "ood": ood_dataset, "states": self.profile.probe_states, "points": points,
                 "data": dataset_identity(ood_dataset, size=self.profile.dataset_size, build=False)}
+        probe = self._dir(name, "q_probe", **spec)
+        probe = probe.with_name(probe.name + PROBE_SUFFIX)
         if self.plan is not None:
-            path = self._dir(name, "q_probe", **spec).with_suffix(".csv")
-            found, finished = self._lookup(path, "q_probe")
+            found, finished = self._lookup(probe, "q_probe")
             init_name = f"{init.path.parent.name}/{init.path.name}"
-            self.plan.add(PlannedRun(f"{name}/{path.name}", "q_probe", {"init": init_name, "ood": ood_dataset,
+            self.plan.add(PlannedRun(f"{name}/{probe.name}", "q_probe", {"init": init_name, "ood": ood_dataset,
                                                                         "points": points}, [init_name], finished))
             return pd.read_csv(found) if finished else pd.DataFrame()
-        with self._claim(self._dir(name, "q_probe", **spec).with_suffix(".csv"), "q_probe") as (path, finished):
+        with self._claim(probe, "q_probe") as (path, finished):
             if finished:
                 return pd.read_csv(path)
             offline, cfg = load_offline_agent(init.path, self.device)
             sets = {"in-distribution": reload_dataset(cfg["dataset"]).transitions,
                     "out-of-distribution": load_dataset(ood_dataset, size=self.profile.dataset_size).transitions}
             frame = q_probe_frame(offline, name, sets, self.profile.probe_states, points)
-            write_csv_atomic(frame, path)
+            write_csv_atomic(frame, path, float_format=PROBE_FLOAT_FORMAT)
             return frame
 
     # -- results --------------------------------------------------------------------------
@@ -375,7 +381,7 @@ def export_runs(profile: str, runs_root: str | Path | None = None, root: str | P
                 checkpoint_algos: tuple[str, ...] = CHECKPOINT_ALGOS, resume_points: bool = False) -> list[Path]:
     """Copy every finished run of ``profile`` under ``runs_root`` into ``<root>/results/runs/<profile>/``
     (config, metrics, done summary; offline runs of ``checkpoint_algos`` with their trimmed, compressed
-    final checkpoint; cached probe CSVs as they are), where ``Study`` finds them as committed runs, and
+    final checkpoint; cached probe CSVs (``.csv.xz``) as they are), where ``Study`` finds them as committed runs, and
     remove their resume points. ``resume_points``: also snapshot every unfinished run that has a
     checkpoint and no replay buffer (offline and actor-only runs) into ``<root>/results/resume/<profile>/``
     (``snapshot_run``), from which a Study on another machine resumes it. Returns the written paths."""
@@ -386,9 +392,9 @@ def export_runs(profile: str, runs_root: str | Path | None = None, root: str | P
     written = []
     for path in sorted(source.glob("*/*")):
         dest = study.committed_root / path.relative_to(study.runs_root)
-        if path.suffix == ".csv":
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, dest)
+        if path.name.endswith(PROBE_SUFFIX):
+            with atomic_file(dest, "wb") as f:
+                f.write(path.read_bytes())
             written.append(dest)
         elif path.is_dir() and _finished(path):
             cfg = RunDir(path).config()

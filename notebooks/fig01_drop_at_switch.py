@@ -23,7 +23,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 
-from acalib.plots import plot_curves, plot_offline_online, save_figure
+from acalib.plots import caption, plot_curves, plot_offline_online, save_figure
 from acalib.study import Study
 from acalib.tables import final_scores
 
@@ -46,7 +46,7 @@ for (name, r), (ax_a, ax_b) in zip(runs.items(), axes):
     plot_curves(ax_b, {"actor-only, SAC+ML Q": study.metrics(r["actor-only"])},
                 f"(b) {name}: actor-only on {ood_level} states", "actor-only updates",
                 reference=final_scores(offline).mean())
-fig.suptitle(f"Fig. 1 ({study.describe()})", fontsize=9)
 fig.tight_layout()
+caption(fig, f"Fig. 1 ({study.describe()})")
 save_figure(fig, figures_dir / "fig01_drop_at_switch")
 fig

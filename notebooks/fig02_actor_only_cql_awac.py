@@ -24,7 +24,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 
-from acalib.plots import plot_curves, save_figure
+from acalib.plots import caption, plot_curves, save_figure
 from acalib.study import Study
 from acalib.data.datasets import reload_dataset
 from acalib.tables import critic_scale, final_scores
@@ -52,8 +52,8 @@ for row, name in zip(axes, datasets):
         plot_curves(ax, {f"actor-only ({style}), {label} Q": study.metrics(actor_only)},
                     f"({panel}) {name}: {label}", "actor-only updates",
                     reference=final_scores(study.metrics(off)).mean())
-fig.suptitle(f"Fig. 2 ({study.describe()})", fontsize=9)
 fig.tight_layout()
+caption(fig, f"Fig. 2 ({study.describe()})")
 save_figure(fig, figures_dir / "fig02_actor_only_cql_awac")
 fig
 

@@ -28,7 +28,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
-from acalib.plots import save_figure
+from acalib.plots import caption, save_figure
 from acalib.probes import overestimated_fraction
 from acalib.study import Study
 from acalib.tables import ScoreTable, save_table
@@ -64,8 +64,8 @@ for row, states in zip(axes, ("in-distribution", "out-of-distribution")):
 axes[0][0].set_ylabel("Q(s,a) − Q(s,π(s))")
 axes[1][0].set_ylabel("Q(s,a) − Q(s,π(s))")
 axes[0][0].legend(fontsize=8)
-fig.suptitle(f"Fig. 4: {name}, SAC+ML ({study.describe()})", fontsize=9)
 fig.tight_layout()
+caption(fig, f"Fig. 4: {name}, SAC+ML ({study.describe()})")
 save_figure(fig, figures_dir / "fig04_q_probe_states")
 fig
 

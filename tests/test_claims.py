@@ -1,6 +1,8 @@
 """The claim statistics (acalib/claims.py) against hand computations on synthetic metrics, the
 bootstrap with a fixed seed, the verdict rules (a claim that holds, one that does not, one that is
 inconclusive), bad input, and `acalib claims` on the tiny runs."""
+import lzma
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -101,18 +103,23 @@ def test_committed_runs_are_loaded_not_retrained_and_online_recompute_matches(tm
     trained_here = Study("tiny", root=tmp_path / "a", progress=False)
     off = trained_here.offline("sac_ml", "hopper-random", steps=60)
     aca = trained_here.online("aca", off, steps=300)
+    probe = trained_here.q_probe(off, "hopper-random", points=5)
     assert {e["source"] for e in trained_here.used} == {"trained"}
 
     written = export_runs("tiny", runs_root=tmp_path / "a" / "runs", root=tmp_path / "b")
-    assert len(written) == 2
+    assert len(written) == 3
     committed = tmp_path / "b" / "results" / "runs" / "tiny" / "hopper-random"
     assert (committed / off.path.name / "checkpoints" / "final.pt.xz").is_file()
     assert not (committed / aca.path.name / "checkpoints").exists()  # online runs: no checkpoint
+    probe_file, = committed.glob("q_probe-*")
+    assert probe_file.name.endswith(".csv.xz") and lzma.decompress(probe_file.read_bytes()).startswith(b"q,states,")
 
     fresh = Study("tiny", root=tmp_path / "b", progress=False, train=False)
     off_b = fresh.offline("sac_ml", "hopper-random", steps=60)
     aca_b = fresh.online("aca", off_b, steps=300)
-    assert [e["source"] for e in fresh.used] == ["repository", "repository"]
+    probe_b = fresh.q_probe(off_b, "hopper-random", points=5)
+    assert [e["source"] for e in fresh.used] == ["repository"] * 3
+    pd.testing.assert_frame_equal(probe_b, probe, rtol=1e-6, check_dtype=False)  # float32 values to 7 digits
     assert aca_b.path == committed / aca.path.name
     assert not (tmp_path / "b" / "runs").exists()  # nothing trained
     with pytest.raises(MissingRunError, match="train it first with `acalib reproduce --profile tiny`"):

@@ -279,3 +279,23 @@ def test_atomic_dir_replaces_a_folder_only_when_its_block_completes(tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert dest.stat().st_mode & 0o777 == 0o777 & ~umask  # as mkdir() makes a folder, not mkdtemp's 0700
+
+
+def test_an_xz_csv_round_trips_and_a_corrupted_one_is_an_error(tmp_path):
+    """``write_csv_atomic`` to a ``.csv.xz`` path (the committed Q probes): pandas reads it back to the digits of
+    the float format; a flipped byte fails xz's check instead of giving wrong numbers."""
+    import lzma
+
+    from acalib.runs import write_csv_atomic
+
+    frame = pd.DataFrame({"q": ["offline Q", "aligned Q"], "y": [0.123456789012, -3.14159265358979]})
+    path = tmp_path / "probe.csv.xz"
+    write_csv_atomic(frame, path, float_format="%.7g")
+    assert lzma.decompress(path.read_bytes()).decode() == "q,y\noffline Q,0.1234568\naligned Q,-3.141593\n"
+    pd.testing.assert_frame_equal(pd.read_csv(path), frame, rtol=1e-6)
+    raw = bytearray(path.read_bytes())
+    raw[len(raw) // 2] ^= 0xFF
+    path.write_bytes(bytes(raw))
+    with pytest.raises(lzma.LZMAError):
+        pd.read_csv(path)
+    assert [p.name for p in tmp_path.iterdir()] == ["probe.csv.xz"]  # no temporary file left behind
