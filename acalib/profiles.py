@@ -34,6 +34,7 @@ class Profile:
     baseline_levels: tuple[str, ...] | None = None  # the only levels they are trained on (None: every level)
     restrict_levels: bool = False  # an artifact's levels are cut to the profile's levels (claims)
     actor_only_ood_levels: tuple[str, ...] = ("random",)  # states of the aligned-vs-offline actor-only runs (Fig. 3)
+    antmaze_tasks: tuple[str, ...] = ("umaze", "umaze-diverse")  # Table 3's AntMaze rows and Fig. 12
     # notebooks (by name) and methods (an algorithm, or "algorithm:override" for a run with that override
     # set) that this profile does not run, with the reason the report gives
     left_out: tuple[tuple[str, str], ...] = ()
@@ -59,12 +60,12 @@ PROFILES = {
     "tiny": Profile("tiny", ("hopper",), ("random",), (0, 1), 200, 400, 100, 2, 20_000,
                     long_online_steps=500, long_seeds=(0, 1), awac_online_steps=500, actor_only_steps=100,
                     actor_only_eval_interval=25, burn_in_steps=100, probe_states=8, ensemble_size=2,
-                    level_override="random"),
+                    level_override="random", antmaze_tasks=("umaze",)),
     # `make reproduce`: every artifact at a reduced grid, well under an hour on a 2-core CPU.
     "smoke": Profile("smoke", ("hopper",), ("random",), (0, 1), 1_000, 2_000, 500, 3, 100_000,
                      long_online_steps=4_000, long_seeds=(0, 1, 2), awac_online_steps=4_000,
                      actor_only_steps=1_000, actor_only_eval_interval=200, burn_in_steps=1_000, probe_states=50,
-                     ensemble_size=2, max_levels=1),
+                     ensemble_size=2, max_levels=1, antmaze_tasks=("umaze",)),
     # The paper's claims C1-C6 trained on this CPU (README "Claims"): Hopper's random, medium and medium-replay
     # levels, 5 seeds, 200k SAC+ML steps, 50k online steps; CQL and AWAC on hopper-medium only (3 seeds, 100k).
     "claims": Profile("claims", ("hopper",), ("random", "medium", "medium-replay"), (0, 1, 2, 3, 4), 200_000,
@@ -72,7 +73,7 @@ PROFILES = {
                       actor_only_steps=10_000, actor_only_eval_interval=500, burn_in_steps=10_000,
                       baseline_seeds=(0, 1, 2), baseline_offline_steps=100_000, baseline_levels=("medium",),
                       restrict_levels=True, actor_only_ood_levels=("random", "medium-replay", "expert"),
-                      left_out=CLAIMS_LEFT_OUT),
+                      antmaze_tasks=(), left_out=CLAIMS_LEFT_OUT),
     # ~380 single-core hours on the 2-core dev CPU, mostly CQL (README: estimated by `acalib cost`); a GPU job.
     "lite": Profile("lite", ("hopper",), ("random", "medium", "medium-replay", "medium-expert", "expert"),
                     (0, 1, 2), 100_000, 50_000, 5_000, 10, None, long_online_steps=100_000,

@@ -92,8 +92,11 @@ def _init_name(init: RunDir) -> str:
 
 def offline_spec(algo: str, dataset: str, steps: int, seeds: list[int], loop: dict, overrides: dict | None = None,
                  size: int | None = None, profile: str = "cli", data: dict | None = None) -> RunSpec:
-    """An offline run of ``algo`` on ``dataset`` (``data``: its identity, part of the key)."""
-    overrides = dict(overrides or {})
+    """An offline run of ``algo`` on ``dataset`` (``data``: its identity, part of the key), with the method's
+    settings for that dataset (``algos.offline_dataset_settings``: SAC+ML's AntMaze policy) under ``overrides``."""
+    from .algos import offline_dataset_settings
+
+    overrides = {**offline_dataset_settings(algo, dataset), **(overrides or {})}
     return RunSpec("offline", algo, dataset, profile, steps, dict(loop), list(seeds),
                    resolved_hyperparameters(algo, overrides), overrides, data=data, size=size)
 

@@ -26,7 +26,7 @@ from .plan import PlaceholderRun, PlannedRun, active_plan
 from .spec import RunSpec, execute, resolved_hyperparameters
 from .spec import actor_only_spec as spec_of_actor_only, offline_spec as spec_of_offline, online_spec as spec_of_online
 from .profiles import BASELINE_ALGOS, Profile, get_profile
-from .data.datasets import dataset_identity, load_dataset, reload_dataset
+from .data.datasets import dataset_identity, load_dataset, reload_dataset, unavailable_reason
 from .probes import q_probe_frame
 from .runs import RunDir, atomic_file, file_lock, restore_snapshot, run_key, write_csv_atomic
 
@@ -139,6 +139,14 @@ class Study:
         if self.profile.level_override:
             levels = (self.profile.level_override,)
         return [f"{env}-{level}" for level in levels for env in self.profile.envs]
+
+    def antmaze(self) -> tuple[list[str], dict[str, str]]:
+        """The profile's AntMaze datasets (Table 3's AntMaze rows, Fig. 12), 'antmaze-<task>': those whose data can
+        be had here, and the others with why (``datasets.unavailable_reason``: no D4RL file, and no AntDirection
+        expert in the zoo to generate it from)."""
+        names = [f"antmaze-{task}" for task in self.profile.antmaze_tasks]
+        missing = {n: why for n in names if (why := unavailable_reason(n, size=self.profile.dataset_size))}
+        return [n for n in names if n not in missing], missing
 
     def skip_reason(self, algo: str, dataset: str | None = None, **overrides) -> str | None:
         """Why this profile does not run ``algo`` (an offline or online algorithm; ``overrides``

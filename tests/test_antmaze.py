@@ -202,3 +202,60 @@ def test_a_minari_dataset_with_dict_observations_is_refused_by_name(tmp_path, mo
     with pytest.raises(ValueError, match=r"'D4RL/antmaze/umaze-v1' has dict observations \(\['achieved_goal', "
                                          r"'desired_goal', 'observation'\]\).*--d4rl-dir"):
         load_dataset("D4RL/antmaze/umaze-v1")
+
+
+def test_a_profiles_antmaze_tasks_say_why_they_cannot_run_here(tmp_path, monkeypatch):
+    """``Study.antmaze``: without D4RL's files and without the antdir expert a task is left out with the command that
+    makes its data; the expert's metadata in the zoo, or D4RL's file in the D4RL directory, makes it runnable."""
+    from acalib.study import Study
+
+    monkeypatch.setenv("ACALIB_ZOO_DIR", str(tmp_path / "zoo"))
+    monkeypatch.setenv("MINARI_DATASETS_PATH", str(tmp_path / "minari"))
+    monkeypatch.delenv("D4RL_DATASET_DIR", raising=False)
+    study = Study("lite", root=tmp_path, progress=False)
+    runnable, missing = study.antmaze()
+    assert runnable == [] and list(missing) == ["antmaze-umaze", "antmaze-umaze-diverse"]
+    assert "acalib zoo train --env antdir" in missing["antmaze-umaze"]
+    (tmp_path / "zoo" / "antdir").mkdir(parents=True)
+    (tmp_path / "zoo" / "antdir" / "metadata.json").write_text("{}")
+    assert study.antmaze() == (["antmaze-umaze", "antmaze-umaze-diverse"], {})
+    (tmp_path / "d4rl").mkdir()
+    (tmp_path / "d4rl" / "antmaze-umaze-v2.hdf5").write_bytes(b"")
+    monkeypatch.setenv("D4RL_DATASET_DIR", str(tmp_path / "d4rl"))
+    assert study.antmaze() == (["antmaze-umaze"], {"antmaze-umaze-diverse": f"D4RL directory {tmp_path / 'd4rl'} "
+                                                                           f"has no file antmaze-umaze-diverse-v2.hdf5"})
+    assert Study("claims", root=tmp_path, progress=False).antmaze() == ([], {})  # Hopper only
+
+
+def test_sac_ml_and_aca_take_the_antmaze_settings_end_to_end(minari_root, tmp_path, monkeypatch):
+    """On AntMaze, SAC+ML trains the non-squashed Gaussian policy with target entropy -|A|/2 (the official code's
+    antmaze.yaml, read offline and online) and ACA continues it with beta 3, k (1, 200, 0.5) and online rewards - 1;
+    a locomotion run's hyperparameters (so its run key) are untouched. Scores are 100 x the success rate."""
+    import pandas as pd
+
+    from acalib.algos import SACMLConfig
+    from acalib.data import datasets as D
+    from acalib.nets import GaussianPolicy
+    from acalib.experiment import load_offline_agent
+    from acalib.study import Study
+
+    monkeypatch.setattr(D, "_antmaze_behaviour_step", lambda: 7)
+    monkeypatch.setattr(D, "antmaze_behaviour_policy", lambda step: zero_policy)
+    study = Study("tiny", root=tmp_path, progress=False)
+    assert study.offline_spec("sac_ml", "hopper-random").hyperparameters == SACMLConfig().to_dict()
+    spec = study.offline_spec("sac_ml", "antmaze-umaze")
+    assert (spec.hyperparameters["policy"], spec.hyperparameters["target_entropy_scale"]) == ("gaussian", 0.5)
+    assert study.offline_spec("sac_ml", "antmaze-umaze", policy="squashed").hyperparameters["policy"] == "squashed"
+
+    off = study.offline("sac_ml", "antmaze-umaze", steps=40)
+    agent, _ = load_offline_agent(off.path, "cpu")
+    assert isinstance(agent.actor, GaussianPolicy)
+    aca = study.online("aca", off, steps=150)
+    cfg = aca.config()["hyperparameters"]
+    assert {k: cfg[k] for k in ("policy", "beta", "k0", "k_horizon", "k_min", "reward_shift", "target_entropy_scale",
+                                "n_trajs")} == {"policy": "gaussian", "beta": 3.0, "k0": 1.0, "k_horizon": 200,
+                                                "k_min": 0.5, "reward_shift": -1.0, "target_entropy_scale": 0.5,
+                                                "n_trajs": 0}
+    scores = pd.read_csv(aca.metrics_path)["normalized_score"]
+    episodes = study.profile.eval_episodes
+    assert set((scores * episodes / 100).round(6)) <= set(float(i) for i in range(episodes + 1))  # successes / episodes

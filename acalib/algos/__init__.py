@@ -23,6 +23,19 @@ ALL_ALGOS = {**OFFLINE_ALGOS, **ONLINE_ALGOS}
 # How each online method starts from an offline run, and from which: ``acalib.methods.ONLINE_METHODS``.
 
 
+def offline_dataset_settings(algo: str, dataset: str) -> dict:
+    """The settings an offline run of ``algo`` on ``dataset`` takes beyond its config's defaults (the caller's
+    overrides still win). The official code reads one YAML per dataset group in both of its scripts
+    (``configs/offline`` and ``configs/online``; every name containing "antmaze" uses ``antmaze.yaml``), so SAC+ML
+    on AntMaze trains the policy ACA continues there: ACA's AntMaze group's non-squashed Gaussian with a
+    state-independent sigma and target entropy -|A|/2 (``ACA_GROUPS["antmaze"]``, paper App. E.4). Offline
+    rewards are not shifted (``run_sacml.py`` has no reward scaler; ACA's -1 is online only). Elsewhere: none."""
+    if algo == "sac_ml" and "antmaze" in dataset.lower():  # as ``aca_group``'s rule, which refuses unknown names
+        group = ACA_GROUPS["antmaze"]
+        return {"policy": group.policy, "target_entropy_scale": group.target_entropy_scale}
+    return {}
+
+
 def online_method(name: str) -> tuple[str, dict]:
     """An online method's name -> the method it runs and the config fields it presets."""
     algo_class(name, ONLINE_ALGOS)

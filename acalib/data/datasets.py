@@ -24,7 +24,7 @@ from .. import antmaze
 from ..envs import D4RL_REF_SCORES, ENVS, EnvBatch, env_id, torch_threads
 from . import minari_io
 from .buffers import Transitions
-from .zoo import zoo_root
+from .zoo import ZOO_DIR, zoo_root
 
 LEVELS = ("random", "medium", "medium-replay", "medium-expert", "expert")
 GENERATED_LEVELS = ("random",)  # levels that need no behaviour-policy zoo
@@ -288,15 +288,40 @@ def level_transitions(env: str, level: str, size: int, seed: int, n_envs: int) -
     return Transitions.concatenate(parts), what
 
 
+def _zoo_shown(env: str) -> str:
+    """Where ``env``'s zoo is, as messages and reports show it: ``zoo/<env>`` in the repository, else the path."""
+    return f"zoo/{env}" if zoo_root() == ZOO_DIR else str(zoo_root() / env)
+
+
+def _no_antmaze_behaviour() -> str:
+    return (f"generating an AntMaze dataset needs the AntDirection expert in {_zoo_shown(ANTMAZE_BEHAVIOUR)}: train "
+            f"it with `acalib zoo train --env {ANTMAZE_BEHAVIOUR}` and export it with `acalib zoo export`; or read "
+            f"D4RL's files (--d4rl-dir DIR with antmaze-umaze-v2.hdf5 / antmaze-umaze-diverse-v2.hdf5)")
+
+
 def _antmaze_behaviour_step() -> int:
     from .zoo import zoo_metadata
     try:
         return int(zoo_metadata(ANTMAZE_BEHAVIOUR)["expert_step"])
     except FileNotFoundError:
-        raise FileNotFoundError(
-            f"generating an AntMaze dataset needs the AntDirection expert in {zoo_root() / ANTMAZE_BEHAVIOUR}: train "
-            f"it with `acalib zoo train --env {ANTMAZE_BEHAVIOUR}` and export it with `acalib zoo export`; or read "
-            f"D4RL's files (--d4rl-dir DIR with antmaze-umaze-v2.hdf5 / antmaze-umaze-diverse-v2.hdf5)") from None
+        raise FileNotFoundError(_no_antmaze_behaviour()) from None
+
+
+def unavailable_reason(name: str, d4rl_dir: str | None = None, size: int | None = None) -> str | None:
+    """Why ``load_dataset(name, d4rl_dir, size)`` cannot give the '<env>-<level>' dataset ``name`` on this machine
+    (None: it can, from D4RL's file, a built dataset or the generator): the file is not in the D4RL directory, or
+    the level is generated from a behaviour-policy zoo this checkout does not have (AntMaze: the antdir expert)."""
+    env, level = parse_name(name)
+    d4rl_dir = d4rl_dir or os.environ.get("D4RL_DATASET_DIR")
+    if d4rl_dir:
+        path = Path(d4rl_dir) / f"{env}-{level}-v2.hdf5"
+        return None if path.is_file() else f"D4RL directory {d4rl_dir} has no file {path.name}"
+    zoo = ANTMAZE_BEHAVIOUR if env == ANTMAZE else env
+    if (minari_io.exists(generated_id(env, level, size)) or (level in GENERATED_LEVELS and env != ANTMAZE)
+            or (zoo_root() / zoo / "metadata.json").is_file()):
+        return None
+    return _no_antmaze_behaviour() if env == ANTMAZE else (
+        f"generating {name} needs the {env} behaviour-policy zoo in {_zoo_shown(env)} (`acalib zoo train --env {env}`)")
 
 
 def antmaze_behaviour_policy(step: int):
