@@ -262,3 +262,26 @@ def collect(name: str, policy, n_transitions: int, seed: int = 0, noise: float =
     data = Transitions(np.array(fields["observations"]), np.array(fields["actions"]), np.array(fields["rewards"]),
                        np.array(fields["next_observations"]), np.zeros(n, bool), np.array(fields["timeouts"]))
     return data, successes, episodes
+
+
+def navigation_success(policy, episodes: int, seed: int = 0, noise: float = 0.0,
+                       max_episode_steps: int = EVAL_STEPS) -> tuple[int, int]:
+    """How often the goal-reaching ``policy``, steered along the planner's waypoints, solves the evaluation task:
+    D4RL's U maze from its fixed start (within 0.1 m of the start cell's centre) to a goal drawn in the goal
+    cell, ``max_episode_steps`` (700) steps, success within ``GOAL_RADIUS``; ``noise``: Gaussian action noise (D4RL's
+    data: 0.2). Returns (successes, episodes)."""
+    rng = np.random.default_rng(seed)
+    env = AntMaze(U_MAZE, max_episode_steps=max_episode_steps)
+    successes = 0
+    for _ in range(episodes):
+        obs, _ = env.reset(seed=int(rng.integers(2**31)))
+        done = False
+        while not done:
+            action = np.asarray(policy(steering_input(obs, next_waypoint(env.maze, obs[:2], env.goal))), dtype=float)
+            if noise:
+                action = np.clip(action + noise * rng.standard_normal(action.shape), -1.0, 1.0)
+            obs, _, success, timeout, _ = env.step(action)
+            done = success or timeout
+        successes += int(success)
+    env.close()
+    return successes, episodes

@@ -378,6 +378,9 @@ def _zoo(args) -> int | None:
     else:
         from .data.zoo import export_zoo
         print(f"zoo exported: {export_zoo(args.run, args.env)}")
+        if args.env == "antdir":  # the AntMaze datasets' behaviour policy: how often it solves the maze
+            from .data.datasets import record_navigation_success
+            print(f"navigation success (AntMaze umaze, planner-steered): {record_navigation_success()}")
 
 
 COMMANDS = {"offline": _offline, "online": _online, "actor-only": _actor_only, "probe": _probe, "reproduce": _reproduce,

@@ -259,3 +259,27 @@ def test_sac_ml_and_aca_take_the_antmaze_settings_end_to_end(minari_root, tmp_pa
     scores = pd.read_csv(aca.metrics_path)["normalized_score"]
     episodes = study.profile.eval_episodes
     assert set((scores * episodes / 100).round(6)) <= set(float(i) for i in range(episodes + 1))  # successes / episodes
+
+
+def test_navigation_success_counts_episodes_that_reach_the_goal_and_is_recorded_in_the_zoo(tmp_path, monkeypatch):
+    """``navigation_success`` on the evaluation task: a policy that never moves never reaches the goal 8 m away; with
+    a goal radius covering the maze every episode succeeds at once. ``record_navigation_success`` writes the expert's
+    rates (deterministic and with noise 0.2) into the antdir zoo's metadata, keeping what was there."""
+    import json
+
+    from acalib.data import datasets as D
+
+    assert A.navigation_success(zero_policy, 2, max_episode_steps=50) == (0, 2)
+    monkeypatch.setattr(A, "GOAL_RADIUS", 100.0)
+    assert A.navigation_success(zero_policy, 3, max_episode_steps=50) == (3, 3)
+    monkeypatch.undo()
+
+    monkeypatch.setenv("ACALIB_ZOO_DIR", str(tmp_path))
+    (tmp_path / "antdir").mkdir()
+    (tmp_path / "antdir" / "metadata.json").write_text(json.dumps({"expert_step": 7, "env": "antdir"}))
+    asked = []
+    monkeypatch.setattr(D, "antmaze_behaviour_policy", lambda step: asked.append(step) or zero_policy)
+    result = D.record_navigation_success(episodes=2, max_episode_steps=50)
+    assert asked == [7] and (result["deterministic"], result["noise_0.2"], result["episodes"]) == (0.0, 0.0, 2)
+    meta = json.loads((tmp_path / "antdir" / "metadata.json").read_text())
+    assert meta["env"] == "antdir" and meta["navigation_success"] == result

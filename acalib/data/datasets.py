@@ -337,6 +337,28 @@ def antmaze_behaviour_policy(step: int):
     return act
 
 
+NAVIGATION_EPISODES = 50  # episodes of each navigation-success measurement of the antdir expert
+
+
+def record_navigation_success(episodes: int = NAVIGATION_EPISODES, seed: int = 0,
+                              max_episode_steps: int = antmaze.EVAL_STEPS) -> dict:
+    """The antdir expert's success on the AntMaze evaluation task when the planner steers it (``antmaze.navigation_
+    success``: D4RL's fixed start, 700 steps), deterministic and with the generator's action noise (0.2), written
+    into the zoo's ``metadata.json`` as ``navigation_success`` (what the datasets are generated from)."""
+    from ..runs import write_json_atomic
+    from .zoo import zoo_metadata
+
+    meta = zoo_metadata(ANTMAZE_BEHAVIOUR)
+    policy = antmaze_behaviour_policy(int(meta["expert_step"]))
+    result = {"task": "umaze evaluation (fixed start), waypoint-steered", "episodes": episodes, "seed": seed,
+              "steps": max_episode_steps}
+    for name, noise in (("deterministic", 0.0), ("noise_0.2", 0.2)):
+        successes, _ = antmaze.navigation_success(policy, episodes, seed, noise, max_episode_steps)
+        result[name] = successes / episodes
+    write_json_atomic(zoo_root() / ANTMAZE_BEHAVIOUR / "metadata.json", {**meta, "navigation_success": result})
+    return result
+
+
 GENERATOR_ALGORITHM = f"acalib dataset factory v{GENERATOR_VERSION}"
 
 
