@@ -52,7 +52,7 @@ for name, reason in antmaze_missing.items():
     tables["antmaze"].add_missing(name, "SAC+ML offline", "not run: no data here")
     tables["antmaze"].add_missing(name, f"SAC→ACA {steps} steps", "not run: no data here")
 
-for group, table in tables.items():
+for table in tables.values():
     for name in list(table.cells):
         reported = paper.TABLE8.get(tuple(name.split("-", 1)), {})
         for key in ("aca", "iql", "odt"):
