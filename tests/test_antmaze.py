@@ -283,3 +283,35 @@ def test_navigation_success_counts_episodes_that_reach_the_goal_and_is_recorded_
     assert asked == [7] and (result["deterministic"], result["noise_0.2"], result["episodes"]) == (0.0, 0.0, 2)
     meta = json.loads((tmp_path / "antdir" / "metadata.json").read_text())
     assert meta["env"] == "antdir" and meta["navigation_success"] == result
+
+
+def test_the_zoo_expert_steers_the_ant_from_the_planners_float64_input(tmp_path, monkeypatch):
+    """``antmaze_behaviour_policy`` loads the antdir zoo's expert and acts on what the planner gives it (a float64
+    steering input): tanh of the policy's mean, in float32, 8-D. (The real expert's input is float64; a policy
+    called on it unconverted failed in its first matrix product.)"""
+    import json
+
+    import torch
+
+    from acalib import seeding
+    from acalib.checkpoint import save_checkpoint
+    from acalib.data import datasets as D
+    from acalib.nets import SquashedGaussianPolicy
+
+    monkeypatch.setenv("ACALIB_ZOO_DIR", str(tmp_path))
+    actor = SquashedGaussianPolicy(A.OBS_DIM, A.ACT_DIM, (16, 16), seeding.generators([3], "init"))
+    (tmp_path / "antdir").mkdir()
+    (tmp_path / "antdir" / "metadata.json").write_text(json.dumps({"expert_step": 7, "hidden": [16, 16]}))
+    save_checkpoint(tmp_path / "antdir" / "policies" / "step_0000007.pt", {"actor": actor.state_dict(), "step": 7})
+
+    env = A.AntMaze(max_episode_steps=4)
+    obs, _ = env.reset(seed=0)
+    env.close()
+    steer = A.steering_input(obs, A.next_waypoint(env.maze, obs[:2], env.goal))
+    assert steer.dtype == np.float64 and steer.shape == (A.OBS_DIM,)
+    action = D.antmaze_behaviour_policy(7)(steer)
+    with torch.no_grad():
+        expected = torch.tanh(actor.distribution(torch.tensor(steer, dtype=torch.float32)[None, None])[0])[0, 0].numpy()
+    assert action.dtype == np.float32 and action.shape == (A.ACT_DIM,)
+    np.testing.assert_allclose(action, expected, rtol=1e-6)
+    assert np.abs(action).max() < 1

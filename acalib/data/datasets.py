@@ -332,7 +332,9 @@ def antmaze_behaviour_policy(step: int):
 
     @torch.no_grad()
     def act(steering_input):
-        return torch.tanh(policy.distribution(torch.as_tensor(steering_input).unsqueeze(0))[0])[0].numpy()
+        # one seed's policy on a batch of one: (1, 1, 29); the planner's input is float64
+        obs = torch.as_tensor(steering_input, dtype=torch.float32).reshape(1, 1, -1)
+        return torch.tanh(policy.distribution(obs)[0])[0, 0].numpy()
 
     return act
 
