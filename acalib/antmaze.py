@@ -264,6 +264,17 @@ def collect(name: str, policy, n_transitions: int, seed: int = 0, noise: float =
     return data, successes, episodes
 
 
+def goal_statistics(data) -> dict:
+    """How often an AntMaze dataset's episodes (``Transitions.episode_bounds``: cut at time-outs) reach the goal (a
+    reward > 0 anywhere in the episode), and the share of rewarded transitions; the same count on a generated
+    dataset and on D4RL's files, to compare the two."""
+    bounds = data.episode_bounds()
+    reached = sum(bool((data.rewards[s:e] > 0).any()) for s, e in bounds)
+    return {"transitions": len(data), "episodes": len(bounds), "episodes_reaching_goal": reached,
+            "share_reaching_goal": reached / len(bounds) if bounds else float("nan"),
+            "share_of_rewarded_transitions": float((data.rewards > 0).mean()) if len(data) else float("nan")}
+
+
 def navigation_success(policy, episodes: int, seed: int = 0, noise: float = 0.0,
                        max_episode_steps: int = EVAL_STEPS) -> tuple[int, int]:
     """How often the goal-reaching ``policy``, steered along the planner's waypoints, solves the evaluation task:

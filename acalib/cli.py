@@ -357,7 +357,10 @@ def _datasets(args) -> int | None:
         for row in D.list_datasets():
             print(f"{row['name']:28s} {row['status']}")
     elif args.action == "info":
-        print(json.dumps(D.dataset_info(args.name, d4rl_dir=args.d4rl_dir), indent=2))
+        info = D.dataset_info(args.name, d4rl_dir=args.d4rl_dir)
+        if D.ANTMAZE in info["name"]:  # loads the data: how often its episodes reach the goal
+            info["goal_statistics"] = D.goal_statistics(args.name, d4rl_dir=args.d4rl_dir)
+        print(json.dumps(info, indent=2))
     else:
         names = [r["name"] for r in D.list_datasets()] if args.name == "all" else [args.name]
         for name in names:

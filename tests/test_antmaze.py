@@ -160,6 +160,21 @@ def test_a_d4rl_antmaze_file_is_read_as_d4rls_qlearning_dataset(tmp_path):
     np.testing.assert_array_equal(ds.transitions.observations, data.observations[keep])
     np.testing.assert_array_equal(ds.transitions.next_observations, data.observations[keep + 1])
     assert ds.transitions.observations.shape[1] == A.OBS_DIM
+    from acalib.data.datasets import goal_statistics  # what `acalib datasets info` adds: episodes are still cut
+    stats = goal_statistics("antmaze-umaze", d4rl_dir=str(tmp_path))
+    assert (stats["transitions"], stats["episodes"], stats["episodes_reaching_goal"]) == (1497, 3, 0)
+
+
+def test_goal_statistics_count_the_episodes_that_reach_the_goal():
+    from acalib.data.buffers import Transitions
+    n = 9  # episodes of 4, 3 and 2 steps; the second is rewarded twice (the ant lingers at the goal)
+    rewards, timeouts = np.zeros(n), np.zeros(n, bool)
+    rewards[[5, 6]] = 1.0
+    timeouts[[3, 6, 8]] = True
+    data = Transitions(np.zeros((n, A.OBS_DIM)), np.zeros((n, A.ACT_DIM)), rewards, np.zeros((n, A.OBS_DIM)),
+                       np.zeros(n, bool), timeouts)
+    assert A.goal_statistics(data) == {"transitions": 9, "episodes": 3, "episodes_reaching_goal": 1,
+                                       "share_reaching_goal": 1 / 3, "share_of_rewarded_transitions": 2 / 9}
 
 
 def test_the_generated_antmaze_dataset_round_trips_and_needs_the_zoo(minari_root, tmp_path, monkeypatch):
@@ -172,12 +187,15 @@ def test_the_generated_antmaze_dataset_round_trips_and_needs_the_zoo(minari_root
     dataset_id = D.build_dataset("antmaze", "umaze-diverse", size=1200)
     assert dataset_id == "acalib/antmaze/umaze-diverse-1200-v0"
     ds = D.load_dataset("antmaze-umaze-diverse", size=1200)
-    expected, _, _ = A.collect("umaze-diverse", zero_policy, 1200, seed=0)
+    expected, successes, _ = A.collect("umaze-diverse", zero_policy, 1200, seed=0)
     for key in ("observations", "actions", "rewards", "next_observations", "terminals", "timeouts"):
         np.testing.assert_array_equal(getattr(ds.transitions, key), getattr(expected, key), err_msg=key)
     assert (ds.ref_min, ds.ref_max) == (0.0, 1.0)
     info = D.dataset_info(dataset_id)
     assert "random start and goal cells" in info["description"] and "antdir zoo's expert, step 7" in info["description"]
+    stats = D.goal_statistics(dataset_id)  # the sized build, not the 1M default (which is not built)
+    assert stats == A.goal_statistics(expected) and (stats["transitions"], stats["episodes"]) == (1200, 2)
+    assert stats["episodes_reaching_goal"] >= successes  # the generator counts whole episodes only
 
 
 def test_a_minari_dataset_with_dict_observations_is_refused_by_name(tmp_path, monkeypatch):

@@ -477,6 +477,16 @@ def dataset_info(name: str, d4rl_dir: str | None = None) -> dict:
     return out
 
 
+def goal_statistics(name: str, d4rl_dir: str | None = None) -> dict:
+    """``antmaze.goal_statistics`` of an AntMaze dataset that is here (``name`` as ``dataset_info`` takes it: a
+    generated one or D4RL's file); nothing is built."""
+    info = dataset_info(name, d4rl_dir)
+    match = _GENERATED_ID.match(info["source"].removeprefix("minari:"))
+    size = int(match["size"]) if match and match["size"] else None
+    return antmaze.goal_statistics(load_dataset(info["name"], d4rl_dir=d4rl_dir, size=size,
+                                                rebuild_outdated=False).transitions)
+
+
 def reload_dataset(described: dict) -> Dataset:
     """The dataset a run used, from the ``describe()`` record in its config."""
     source = described["source"]
