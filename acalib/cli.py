@@ -296,11 +296,13 @@ def _plan(args) -> int | None:
 
     with environment({RUNS_ENV: str(Path(args.runs_root).resolve())} if args.runs_root else {}):
         plan = plan_notebooks(args.profile, args.only, device=args.device)
+    # every measurement of the profile (a whole-grid pass, and passes of runs it lacks, e.g. AntMaze's)
     measured = sorted((repo_root() / "results" / "cost").glob(f"{plan.profile}-from-*.csv"))
-    costs = pd.read_csv(measured[0]) if measured else None
+    costs = pd.concat([pd.read_csv(path) for path in measured], ignore_index=True) if measured else None
     print(print_summary(plan, costs))
     if costs is not None:
-        print(f"(hours: {measured[0].relative_to(repo_root())}, `acalib cost` of a scaled pass on this machine)")
+        shown = ", ".join(str(path.relative_to(repo_root())) for path in measured)
+        print(f"(hours: {shown}, `acalib cost` of scaled passes on this machine)")
     if args.json:
         print(f"plan written: {plan.write(args.json)}")
 
