@@ -19,7 +19,7 @@ ENVS = {
     "walker2d": "Walker2d-v5",
     "ant": "Ant-v5",
     "invertedpendulum": "InvertedPendulum-v5",
-    "antdir": "acalib/AntDirection-v0",  # the AntMaze behaviour policy's training task (acalib/antmaze.py)
+    "antdir": "acalib/AntDirection-v1",  # the AntMaze expert's task (acalib/antmaze.py; v0 had a healthy bonus)
     "antmaze": "acalib/AntMaze-v0",  # D4RL's antmaze-umaze(-diverse) evaluation task (acalib/antmaze.py)
 }
 if ENVS["antdir"] not in gym.registry:
