@@ -22,14 +22,19 @@ TRAILER_BYTES = len(SHA256_MAGIC) + 64
 OFFLINE_ONLY_OPTIMIZERS = ("baseline",)  # Z(s)'s Adam: Z is never trained online (R <- Z copies its weights)
 
 
+def packed_checkpoint(state: dict) -> bytes:
+    """``state`` as a checkpoint file's bytes: ``torch.save``'s, then ``SHA256_MAGIC`` and their SHA-256."""
+    buffer = io.BytesIO()
+    torch.save(state, buffer)
+    payload = buffer.getvalue()
+    return payload + SHA256_MAGIC + hashlib.sha256(payload).hexdigest().encode()
+
+
 def save_checkpoint(path: str | Path, state: dict) -> None:
     """``state`` to ``path`` with its SHA-256 trailer, via a temporary file and a rename (xz-compressed
     when ``path`` ends in .xz). An error leaves the previous file as it was."""
     path = Path(path)
-    buffer = io.BytesIO()
-    torch.save(state, buffer)
-    payload = buffer.getvalue()
-    payload += SHA256_MAGIC + hashlib.sha256(payload).hexdigest().encode()
+    payload = packed_checkpoint(state)
     with atomic_file(path, "wb") as f:
         f.write(lzma.compress(payload, preset=6) if path.suffix == ".xz" else payload)
 

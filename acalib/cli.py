@@ -204,6 +204,10 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--device", default="cpu")
     q.add_argument("--cuda-graph", action="store_true")
     add_compile_arg(q)
+    q = zsub.add_parser("snapshot", help="commit an unfinished zoo run's resume point without its replay buffer "
+                           "(results/resume/zoo/<run name>); `zoo train` on another machine resumes from it, refilling "
+                           "the buffer before it updates again")
+    q.add_argument("--run", required=True, help="the zoo training run directory")
     q = zsub.add_parser("export", help="copy the checkpoints the levels need into zoo/<env>/")
     q.add_argument("--env", required=True)
     q.add_argument("--run", required=True, help="the zoo training run directory")
@@ -372,14 +376,19 @@ def _datasets(args) -> int | None:
 
 def _zoo(args) -> int | None:
     if args.action == "train":
+        from .data.zoo import remove_zoo_resume_point, restore_zoo_resume_point, stop_when_converged
         from .experiment import run_online
         out = args.out or f"runs/zoo/{args.env}-sac-s{args.seed}"
-        from .data.zoo import stop_when_converged
+        restore_zoo_resume_point(out)
         run = run_online("sac", args.steps, out, env=args.env, seeds=[args.seed], device=args.device,
                          cuda_graph=args.cuda_graph, stop_when=stop_when_converged, compile=args.compile,
                          settings={"eval_interval": 10_000, "eval_episodes": 10,
                                    "checkpoint_interval": 10_000, "policy_snapshots": True})
+        remove_zoo_resume_point(run.path)
         print(f"zoo run: {run.path}")
+    elif args.action == "snapshot":
+        from .data.zoo import snapshot_zoo_run
+        print(f"zoo resume point (no replay buffer): {snapshot_zoo_run(args.run)}")
     else:
         from .data.zoo import export_zoo
         print(f"zoo exported: {export_zoo(args.run, args.env)}")

@@ -357,14 +357,17 @@ def export_run(run: RunDir, dest: str | Path, checkpoint: bool = False) -> RunDi
     return RunDir(dest)
 
 
-def snapshot_run(run: RunDir, dest: str | Path) -> RunDir:
+def snapshot_run(run: RunDir, dest: str | Path, drop_buffer: bool = False, extra: tuple[str, ...] = ()) -> RunDir:
     """Copy an unfinished run's resume point into ``dest`` (a folder under ``results/resume/``): its
     ``checkpoints/last.pt`` byte for byte, xz-compressed (``last.pt.xz``, its SHA-256 trailer kept), then its
     metrics and config. The checkpoint is read first: the loop writes an evaluation's metrics before the
     checkpoint of the same step, so the metrics copied after it cover every evaluation it has (resume drops
     the later rows). Runs whose checkpoint holds a replay buffer (online runs) are refused: buffers are
-    never committed. Written into a temporary folder and renamed."""
-    from .checkpoint import load_checkpoint, verified_payload
+    never committed. ``drop_buffer`` (the zoo's long SAC runs, ``acalib zoo snapshot``): snapshot such a run
+    without its buffer instead; resumed from it, the run refills an empty buffer before it updates again
+    (``train.loop.REFILL_STEPS``), so it is no longer the run an uncut one would have been. ``extra``: more of
+    the run's files (paths relative to it) to carry, restored with it. Written into a temporary folder and renamed."""
+    from .checkpoint import load_checkpoint, packed_checkpoint, verified_payload
 
     if run.done:
         raise ValueError(f"{run.path} has finished: export it (``export_run``) instead of snapshotting it")
@@ -372,13 +375,17 @@ def snapshot_run(run: RunDir, dest: str | Path) -> RunDir:
         raise ValueError(f"{run.path} has no checkpoint yet (checkpoints/last.pt): nothing to resume from")
     raw = run.last_checkpoint.read_bytes()
     verified_payload(run.last_checkpoint, raw)
-    if "buffer" in load_checkpoint(run.last_checkpoint):
-        raise ValueError(f"{run.path}'s checkpoint holds a replay buffer (an online run): buffers are not "
-                         f"committed, so it cannot be snapshotted; let it finish")
+    state = load_checkpoint(run.last_checkpoint)
+    if "buffer" in state:
+        if not drop_buffer:
+            raise ValueError(f"{run.path}'s checkpoint holds a replay buffer (an online run): buffers are not "
+                             f"committed, so it cannot be snapshotted; let it finish")
+        raw = packed_checkpoint({k: v for k, v in state.items() if k != "buffer"})
     with atomic_dir(dest) as tmp:
         (tmp / "checkpoints").mkdir()
         (tmp / "checkpoints" / "last.pt.xz").write_bytes(lzma.compress(raw, preset=6))
-        for name in ("metrics.csv", "config.json"):
+        for name in ("metrics.csv", "config.json", *extra):
+            (tmp / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(run.path / name, tmp / name)
     return RunDir(dest)
 
@@ -386,7 +393,8 @@ def snapshot_run(run: RunDir, dest: str | Path) -> RunDir:
 def restore_snapshot(snapshot: str | Path, path: str | Path) -> RunDir:
     """Lay a resume point made by ``snapshot_run`` out as the run directory ``path`` (which must hold no
     checkpoint: what a killed run left before its first one is replaced), checking the checkpoint's
-    SHA-256. Training ``path`` then resumes where the snapshot stopped, bit for bit."""
+    SHA-256, with every other file the snapshot carries. Training ``path`` then resumes where the snapshot
+    stopped, bit for bit (or with a refilled buffer, ``snapshot_run(drop_buffer=True)``)."""
     from .checkpoint import verified_payload
 
     snapshot, path = Path(snapshot), Path(path)
@@ -403,6 +411,8 @@ def restore_snapshot(snapshot: str | Path, path: str | Path) -> RunDir:
     with atomic_dir(path) as tmp:
         (tmp / "checkpoints").mkdir()
         (tmp / "checkpoints" / "last.pt").write_bytes(raw)
-        for name in ("metrics.csv", "config.json"):
-            shutil.copy2(snapshot / name, tmp / name)
+        for file in snapshot.rglob("*"):
+            if file.is_file() and file != packed:
+                (tmp / file.relative_to(snapshot)).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(file, tmp / file.relative_to(snapshot))
     return RunDir(path)

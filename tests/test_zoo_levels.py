@@ -178,3 +178,43 @@ def test_a_level_built_from_an_earlier_export_of_the_zoo_is_rebuilt(tiny_zoo, mo
         assert not D.outdated(D.generated_id("hopper", "random", 400), "hopper")
     finally:
         scores.write_text(original)
+
+
+def test_a_zoo_run_resumes_on_another_machine_from_a_resume_point_without_its_buffer(tmp_path, monkeypatch):
+    """``acalib zoo snapshot`` drops the replay buffer; the restored run refills an empty buffer for
+    ``REFILL_STEPS`` before it updates again, and records where (``buffer_restarts``)."""
+    from acalib.algos.sac import SAC
+    from acalib.checkpoint import load_checkpoint
+    from acalib.runs import snapshot_run
+    from acalib.train import loop
+    from test_runs import kill_at
+
+    monkeypatch.setattr(loop, "REFILL_STEPS", 100)  # one evaluation interval without any update
+    monkeypatch.setattr(zoo, "SNAPSHOT_POLICY_EVERY", 200)
+    monkeypatch.setenv("ACALIB_ZOO_RESUME_DIR", str(tmp_path / "resume"))
+    args = dict(env="hopper", seeds=[0], overrides={"hidden": [32, 32], "batch_size": 32},
+                settings={"eval_interval": 100, "eval_episodes": 1, "checkpoint_interval": 100,
+                          "policy_snapshots": True, "progress": False})
+    restore = kill_at(monkeypatch, SAC, step=200)  # updates start once the buffer holds 33: at step 232
+    with pytest.raises(KeyboardInterrupt):
+        run_online("sac", 400, tmp_path / "a" / "run", **args)
+    restore()
+    with pytest.raises(ValueError, match="holds a replay buffer"):  # a claims snapshot still refuses it
+        snapshot_run(zoo.RunDir(tmp_path / "a" / "run"), tmp_path / "s")
+    point = zoo.snapshot_zoo_run(tmp_path / "a" / "run")
+    assert point == tmp_path / "resume" / "run"
+    assert sorted(str(p.relative_to(point)) for p in point.rglob("*") if p.is_file()) == [
+        "checkpoints/last.pt.xz", "config.json", "metrics.csv", "policies/step_0000200.pt"]
+    state = load_checkpoint(point / "checkpoints" / "last.pt.xz")
+    assert "buffer" not in state and state["loop"]["step"] == 200 and state["agent"]["step"] == 168
+
+    machine2 = tmp_path / "b" / "run"
+    assert zoo.restore_zoo_resume_point(machine2) and not zoo.restore_zoo_resume_point(machine2)
+    run = run_online("sac", 400, machine2, **args)
+    metrics = pd.read_csv(run.metrics_path).set_index("step")["updates"]
+    assert metrics.to_dict() == {0: 0, 100: 68, 200: 168, 300: 168, 400: 268}  # none in steps 201-300
+    assert run.summary()["buffer_restarts"] == [200] and run.summary()["updates"] == 268
+    zoo.remove_zoo_resume_point(machine2)
+    assert not point.exists()
+    with pytest.raises(ValueError, match="has finished: export it"):
+        zoo.snapshot_zoo_run(machine2)

@@ -28,6 +28,9 @@ from ..runs import RunDir, write_json_atomic
 from ..checkpoint import load_checkpoint, save_checkpoint
 
 ZOO_DIR = Path(__file__).resolve().parent.parent.parent / "zoo"  # committed with the repository
+# resume points of unfinished zoo runs, committed so that a run longer than a session goes on on the next machine
+ZOO_RESUME_DIR = Path(__file__).resolve().parent.parent.parent / "results" / "resume" / "zoo"
+SNAPSHOT_POLICY_EVERY = 100_000  # the policy snapshots a zoo resume point carries: every 100k steps
 MEDIUM_FRACTION = 1.0 / 3.0
 MIN_ZOO_STEPS = 500_000  # a zoo run trains at least this long before its stopping rule may end it
 CONVERGED_WINDOW, CONVERGED_TOLERANCE = 5, 0.10  # the stopping rule, see ``converged``
@@ -78,6 +81,42 @@ def stop_when_converged(run: RunDir) -> bool:
     """The zoo training loop's stopping test (``acalib zoo train``): has the run converged?"""
     metrics = pd.read_csv(run.metrics_path)
     return converged(metrics.groupby("step")["return"].mean())
+
+
+def zoo_resume_root() -> Path:
+    """``ACALIB_ZOO_RESUME_DIR`` if set, else the repository's ``results/resume/zoo/``."""
+    return Path(os.environ.get("ACALIB_ZOO_RESUME_DIR") or ZOO_RESUME_DIR)
+
+
+def snapshot_zoo_run(run_path: str | Path) -> Path:
+    """An unfinished zoo run's resume point, ``<zoo_resume_root>/<run name>`` (``acalib zoo snapshot``): its
+    checkpoint without the replay buffer (``runs.snapshot_run(drop_buffer=True)``: resumed, the run refills the
+    buffer before it updates again), metrics, config, and its policy snapshots every ``SNAPSHOT_POLICY_EVERY``
+    steps (``export_zoo`` then finds those and the ones saved after the resume)."""
+    from ..runs import snapshot_run
+
+    run = RunDir(run_path)
+    policies = tuple(f"policies/{p.name}" for p in sorted((run.path / "policies").glob("step_*.pt"))
+                     if int(p.stem.split("_")[1]) % SNAPSHOT_POLICY_EVERY == 0)
+    return snapshot_run(run, zoo_resume_root() / run.path.name, drop_buffer=True, extra=policies).path
+
+
+def restore_zoo_resume_point(run_path: str | Path) -> bool:
+    """Before ``acalib zoo train``: lay out the run from its committed resume point when the run directory has
+    no checkpoint of its own (a new machine). Returns whether it did."""
+    from ..runs import restore_snapshot
+
+    run, point = RunDir(run_path), zoo_resume_root() / Path(run_path).name
+    if run.last_checkpoint.is_file() or not (point / "checkpoints" / "last.pt.xz").is_file():
+        return False
+    restore_snapshot(point, run.path)
+    return True
+
+
+def remove_zoo_resume_point(run_path: str | Path) -> None:
+    """A finished zoo run needs its resume point no more."""
+    if RunDir(run_path).done:
+        shutil.rmtree(zoo_resume_root() / Path(run_path).name, ignore_errors=True)
 
 
 def export_zoo(run_path: str | Path, env: str, zoo_dir: str | Path | None = None) -> Path:

@@ -5,7 +5,10 @@ update (``agent.updates_per_step``: BR may take more in its first epoch) once th
 more than a batch (paper App. E.3). Every ``eval_interval`` steps
 each run is evaluated and a row per seed goes to ``metrics.csv``; every ``checkpoint_interval``
 steps (default: every evaluation; and at the end) ``checkpoints/last.pt`` is rewritten. A killed run resumes from it
-(online environments then start fresh episodes).
+(online environments then start fresh episodes). An online run resumed from a checkpoint without its replay buffer (a
+zoo run's resume point, ``runs.snapshot_run(drop_buffer=True)``) starts with an empty one and takes no update until
+it has collected ``REFILL_STEPS`` transitions with its current policy; the steps where that happened are kept as
+``buffer_restarts`` in its checkpoints and done summary.
 """
 from __future__ import annotations
 
@@ -23,6 +26,8 @@ from ..envs import EnvBatch, normalized_score, torch_threads
 from ..runs import RunDir
 from ..checkpoint import load_checkpoint, save_checkpoint
 from .evaluate import Evaluator
+
+REFILL_STEPS = 10_000  # environment steps collected, without updates, by an online run resumed without its buffer
 
 
 class NonFiniteLossError(RuntimeError):
@@ -145,21 +150,31 @@ class Loop:
         self.phase = PhaseTimes()
         # phases are timed from this step and loop clock: (0, 0) unless resumed from a checkpoint older than phase times
         self.timed_from = (0, 0.0)
+        self.buffer_restarts: list[int] = []  # steps at which an online run resumed without its replay buffer
+        self.updates_from = 0  # an online run takes no update at or before this step (a buffer being refilled)
 
     def checkpoint_state(self, loop_state: dict) -> dict:
         state = {"agent": self.agent.state(), "loop": {**loop_state, "elapsed": self.elapsed(), "eval_s": self.eval_s,
-                                                        "phase_s": dict(self.phase.seconds), "timed_from": list(self.timed_from)},
+                                                        "phase_s": dict(self.phase.seconds), "timed_from": list(self.timed_from),
+                                                        "buffer_restarts": list(self.buffer_restarts),
+                                                        "updates_from": self.updates_from},
                  "evaluator_rounds": self.evaluator.rounds}
         if self.buffer is not None:
             state["buffer"] = self.buffer.state()
         return state
 
     def resume(self) -> dict:
-        """Load ``last.pt`` into the agent (and buffer); returns the saved loop state."""
+        """Load ``last.pt`` into the agent (and buffer: a checkpoint without one leaves it as it is and
+        starts a refill, ``REFILL_STEPS``); returns the saved loop state."""
         state = load_checkpoint(self.run.last_checkpoint, self.agent.device)
         self.agent.load_state(state["agent"])
-        if self.buffer is not None:
+        self.buffer_restarts = [int(s) for s in state["loop"].get("buffer_restarts", [])]
+        self.updates_from = int(state["loop"].get("updates_from", 0))
+        if self.buffer is not None and "buffer" in state:
             self.buffer.load_state(state["buffer"])
+        elif self.buffer is not None:
+            self.buffer_restarts.append(int(state["loop"]["step"]))
+            self.updates_from = int(state["loop"]["step"]) + REFILL_STEPS
         self.evaluator.rounds = int(state["evaluator_rounds"])
         self.elapsed_before = float(state["loop"]["elapsed"])
         self.eval_s = float(state["loop"].get("eval_s", 0.0))  # absent from checkpoints before acalib recorded it
@@ -203,7 +218,8 @@ class Loop:
             self.save(loop_state, final=True)
         self.evaluator.close()
         elapsed = self.elapsed()
-        self.run.mark_done({**summary, "time_s": elapsed, "last_return": self.last_return,
+        restarts = {"buffer_restarts": self.buffer_restarts} if self.buffer_restarts else {}
+        self.run.mark_done({**summary, **restarts, "time_s": elapsed, "last_return": self.last_return,
                             "phase_s": self.phase.table(elapsed - self.timed_from[1]),
                             "phases_timed_from_step": self.timed_from[0]})
 
@@ -299,7 +315,7 @@ def train_online(agent, buffer: ReplayBuffer, run: RunDir, env: str, ref: tuple[
             rollout_sums[i] += envs.completed_returns[i][-1]
             rollout_counts[i] += 1
         step += 1
-        if len(buffer) > agent.config.batch_size:
+        if len(buffer) > agent.config.batch_size and step > loop.updates_from:
             for _ in range(agent.updates_per_step(step)):
                 with phase("sample"):
                     batch = buffer.sample(agent.config.batch_size, agent.data_generators)
