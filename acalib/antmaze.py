@@ -281,24 +281,59 @@ def goal_statistics(data) -> dict:
             "share_of_rewarded_transitions": float((data.rewards > 0).mean()) if len(data) else float("nan")}
 
 
+HEALTHY_Z = (0.2, 1.0)  # Ant-v5's healthy torso heights: an ant outside them has fallen (AntDirection ends there)
+
+
+def cells_to_goal(maze, xy, goal) -> int:
+    """How many cells a shortest path over free cells still crosses from ``xy``'s cell to the goal's (0: same cell)."""
+    here, target = cell_of(maze, xy), cell_of(maze, goal)
+    free = set(free_cells(maze))
+    distance, queue = {target: 0}, deque([target])
+    while queue:
+        cell = queue.popleft()
+        for step in ((0, 1), (0, -1), (1, 0), (-1, 0)):
+            nxt = (cell[0] + step[0], cell[1] + step[1])
+            if nxt in free and nxt not in distance:
+                distance[nxt] = distance[cell] + 1
+                queue.append(nxt)
+    if here not in distance:
+        raise ValueError(f"no path from cell {here} to the goal's cell {target}; free cells: {sorted(free)}")
+    return distance[here]
+
+
 def navigation_success(policy, episodes: int, seed: int = 0, noise: float = 0.0,
-                       max_episode_steps: int = EVAL_STEPS) -> tuple[int, int]:
+                       max_episode_steps: int = EVAL_STEPS) -> dict:
     """How often the goal-reaching ``policy``, steered along the planner's waypoints, solves the evaluation task:
     D4RL's U maze from its fixed start (within 0.1 m of the start cell's centre) to a goal drawn in the goal
     cell, ``max_episode_steps`` (700) steps, success within ``GOAL_RADIUS``; ``noise``: Gaussian action noise (D4RL's
-    data: 0.2). Returns (successes, episodes)."""
+    data: 0.2). Returns ``successes`` of ``episodes`` and, to tell why the others failed: ``fell`` (episodes that
+    missed the goal and whose torso left ``HEALTHY_Z`` at some step), ``timed_out_upright`` (missed it standing),
+    ``mean_cells_left`` (over the failed episodes: cells a shortest path still crossed at the end; the start is
+    ``cells_to_goal`` of the start) and ``speed_to_waypoint`` (mean velocity along the waypoint's direction, m/s,
+    over every step)."""
     rng = np.random.default_rng(seed)
     env = AntMaze(U_MAZE, max_episode_steps=max_episode_steps)
-    successes = 0
+    dt = env.inner.ant_env.dt
+    successes = fell = upright = 0
+    cells_left, speeds = [], []
     for _ in range(episodes):
         obs, _ = env.reset(seed=int(rng.integers(2**31)))
-        done = False
+        done = success = fallen = False
         while not done:
-            action = np.asarray(policy(steering_input(obs, next_waypoint(env.maze, obs[:2], env.goal))), dtype=float)
+            waypoint = next_waypoint(env.maze, obs[:2], env.goal)
+            action = np.asarray(policy(steering_input(obs, waypoint)), dtype=float)
             if noise:
                 action = np.clip(action + noise * rng.standard_normal(action.shape), -1.0, 1.0)
-            obs, _, success, timeout, _ = env.step(action)
-            done = success or timeout
+            next_obs, _, success, timeout, _ = env.step(action)
+            heading = (waypoint - obs[:2]) / max(np.linalg.norm(waypoint - obs[:2]), 1e-8)
+            speeds.append(float((next_obs[:2] - obs[:2]) @ heading) / dt)
+            fallen |= not HEALTHY_Z[0] <= next_obs[2] <= HEALTHY_Z[1]
+            obs, done = next_obs, success or timeout
         successes += int(success)
+        if not success:
+            fell, upright = fell + int(fallen), upright + int(not fallen)
+            cells_left.append(cells_to_goal(env.maze, obs[:2], env.goal))
     env.close()
-    return successes, episodes
+    return {"episodes": episodes, "successes": successes, "fell": fell, "timed_out_upright": upright,
+            "mean_cells_left": float(np.mean(cells_left)) if cells_left else 0.0,
+            "speed_to_waypoint": float(np.mean(speeds))}

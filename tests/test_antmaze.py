@@ -78,6 +78,16 @@ def test_the_planner_steers_a_point_to_the_goal_from_every_free_cell_and_never_i
             assert np.linalg.norm(xy - goal) <= A.GOAL_RADIUS, (start, goal_cell)
 
 
+def test_cells_to_goal_counts_the_cells_of_a_shortest_path_round_the_u():
+    start, goal = A.cell_center(A.U_MAZE, (1, 1)), A.cell_center(A.U_MAZE, (3, 1))
+    # (1, 1) -> (1, 2) -> (1, 3) -> (2, 3) -> (3, 3) -> (3, 2) -> (3, 1)
+    assert A.cells_to_goal(A.U_MAZE, start, goal) == 6
+    assert A.cells_to_goal(A.U_MAZE, A.cell_center(A.U_MAZE, (2, 3)), goal) == 3
+    assert A.cells_to_goal(A.U_MAZE, goal + 0.3, goal) == 0
+    with pytest.raises(ValueError, match=r"no path from cell \(2, 2\)"):
+        A.cells_to_goal(A.U_MAZE, [4.0, 4.0], goal)
+
+
 def test_bad_names_and_unreachable_points_are_refused():
     with pytest.raises(ValueError, match=r"unknown AntMaze task 'medium'; valid: \['umaze', 'umaze-diverse'\]"):
         A.task("medium")
@@ -289,9 +299,15 @@ def test_navigation_success_counts_episodes_that_reach_the_goal_and_is_recorded_
 
     from acalib.data import datasets as D
 
-    assert A.navigation_success(zero_policy, 2, max_episode_steps=50) == (0, 2)
+    still = A.navigation_success(zero_policy, 2, max_episode_steps=50)
+    assert {k: still[k] for k in ("episodes", "successes", "fell", "timed_out_upright", "mean_cells_left")} == {
+        "episodes": 2, "successes": 0, "fell": 0, "timed_out_upright": 2, "mean_cells_left": 6.0}  # round the U
+    assert abs(still["speed_to_waypoint"]) < 0.1  # it stands where it started
+    monkeypatch.setattr(A, "HEALTHY_Z", (0.9, 1.0))  # the standing ant's torso (about 0.5-0.7 m) now counts as fallen
+    assert A.navigation_success(zero_policy, 2, max_episode_steps=50)["fell"] == 2
     monkeypatch.setattr(A, "GOAL_RADIUS", 100.0)
-    assert A.navigation_success(zero_policy, 3, max_episode_steps=50) == (3, 3)
+    won = A.navigation_success(zero_policy, 3, max_episode_steps=50)
+    assert (won["successes"], won["fell"], won["timed_out_upright"], won["mean_cells_left"]) == (3, 0, 0, 0.0)
     monkeypatch.undo()
 
     monkeypatch.setenv("ACALIB_ZOO_DIR", str(tmp_path))
@@ -301,6 +317,7 @@ def test_navigation_success_counts_episodes_that_reach_the_goal_and_is_recorded_
     monkeypatch.setattr(D, "antmaze_behaviour_policy", lambda step: asked.append(step) or zero_policy)
     result = D.record_navigation_success(episodes=2, max_episode_steps=50)
     assert asked == [7] and (result["deterministic"], result["noise_0.2"], result["episodes"]) == (0.0, 0.0, 2)
+    assert result["noise_0.2_outcomes"]["successes"] == 0 and result["deterministic_outcomes"]["timed_out_upright"] == 2
     meta = json.loads((tmp_path / "antdir" / "metadata.json").read_text())
     assert meta["env"] == "antdir" and meta["navigation_success"] == result
 

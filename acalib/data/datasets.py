@@ -355,8 +355,9 @@ def record_navigation_success(episodes: int = NAVIGATION_EPISODES, seed: int = 0
     result = {"task": "umaze evaluation (fixed start), waypoint-steered", "episodes": episodes, "seed": seed,
               "steps": max_episode_steps}
     for name, noise in (("deterministic", 0.0), ("noise_0.2", 0.2)):
-        successes, _ = antmaze.navigation_success(policy, episodes, seed, noise, max_episode_steps)
-        result[name] = successes / episodes
+        outcome = antmaze.navigation_success(policy, episodes, seed, noise, max_episode_steps)
+        result[name] = outcome["successes"] / episodes
+        result[f"{name}_outcomes"] = {k: v for k, v in outcome.items() if k != "episodes"}
     write_json_atomic(zoo_root() / ANTMAZE_BEHAVIOUR / "metadata.json", {**meta, "navigation_success": result})
     return result
 
