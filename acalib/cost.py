@@ -30,6 +30,9 @@ from .runs import RunDir
 # 1M-transition builds measured here (README): hopper-medium 3 min 25 s, walker2d-medium 2 min 35 s,
 # both with their 200 reference episodes
 BUILD_SECONDS_PER_MILLION = 205.0
+# AntMaze's generator steps one maze with the planner (no reference episodes: its scores are 0 and 1):
+# benchmarks/antmaze_build_speed.py, 20k transitions of each task, 605 and 608 CPU s per million (collection only)
+BUILD_SECONDS_PER_MILLION_BY_ENV = {"antmaze": 610.0}
 MIN_UPDATES = 20  # an online run with fewer updates at the scaled profile takes its method's typical cost
 COLUMNS = ["dataset", "stage", "algo", "seeds", "steps", "measured_s", "updates", "idle_steps", "per_update_s",
            "train_s", "eval_s", "checkpoint_s"]
@@ -101,16 +104,17 @@ def _scan(runs_dir: Path, divisor: int, base) -> tuple[pd.DataFrame, list[str]]:
     return pd.DataFrame(rows, columns=COLUMNS), unfinished
 
 
-def dataset_costs(frame: pd.DataFrame, profile: str,
-                  seconds_per_million: float = BUILD_SECONDS_PER_MILLION) -> pd.DataFrame:
+def dataset_costs(frame: pd.DataFrame, profile: str, seconds_per_million: float | None = None) -> pd.DataFrame:
     """The generated datasets the grid trains on, at the unscaled profile's sizes, and what building
-    them costs at ``seconds_per_million`` (they are built once and then reused)."""
+    them costs at ``seconds_per_million`` (default: the environment's measured rate,
+    ``BUILD_SECONDS_PER_MILLION_BY_ENV``, else ``BUILD_SECONDS_PER_MILLION``; they are built once and then reused)."""
     base = get_profile(_scale(profile)[0])
     rows = []
     for name in sorted(frame["dataset"].unique()):
         env, level = D.parse_name(name)
         size = base.dataset_size or D.default_size(env, level)
-        rows.append({"dataset": name, "transitions": size, "build_s": size / 1e6 * seconds_per_million})
+        rate = seconds_per_million or BUILD_SECONDS_PER_MILLION_BY_ENV.get(env, BUILD_SECONDS_PER_MILLION)
+        rows.append({"dataset": name, "transitions": size, "build_s": size / 1e6 * rate})
     return pd.DataFrame(rows)
 
 

@@ -67,6 +67,9 @@ def test_run_costs_extrapolate_updates_and_evaluations(tmp_path, capsys):
     assert table.loc[("offline", "sac_ml"), "runs"] == 1 and table.loc[("online", "aca"), "steps"] == 10_000
     builds = cost.dataset_costs(frame.reset_index(), "lite/100", seconds_per_million=100.0)
     assert builds.to_dict("records")[1] == {"dataset": "hopper-random", "transitions": 1_000_000, "build_s": 100.0}
+    maze = pd.DataFrame({"dataset": ["antmaze-umaze", "hopper-random"]})  # each at its environment's measured rate
+    assert cost.dataset_costs(maze, "lite/100")["build_s"].tolist() == [
+        cost.BUILD_SECONDS_PER_MILLION_BY_ENV["antmaze"], cost.BUILD_SECONDS_PER_MILLION]
 
     args = ["cost", "--profile", "lite/100", "--root", str(tmp_path), "--csv", str(tmp_path / "c.csv")]
     assert cli.main(args) in (0, None)
