@@ -86,9 +86,26 @@ def sample_goal(maze, rng: np.random.Generator, cell: tuple[int, int] | None = N
     return centre + rng.uniform(0, 0.25 * SCALE, 2) + rng.uniform(0, 0.5, 2) * 0.25 * SCALE
 
 
+def cell_distances(maze, target: tuple[int, int]) -> dict[tuple[int, int], int]:
+    """Cells a shortest path over free cells crosses from each free cell to ``target`` (breadth-first search)."""
+    free = set(free_cells(maze))
+    distance, queue = {target: 0}, deque([target])
+    while queue:
+        cell = queue.popleft()
+        for step in NEIGHBOURS:
+            nxt = (cell[0] + step[0], cell[1] + step[1])
+            if nxt in free and nxt not in distance:
+                distance[nxt] = distance[cell] + 1
+                queue.append(nxt)
+    return distance
+
+
+NEIGHBOURS = ((0, 1), (0, -1), (1, 0), (-1, 0))
+
+
 def next_waypoint(maze, xy, goal) -> np.ndarray:
     """Where to head from ``xy`` towards ``goal``: the goal itself when it is in the same cell, else the centre of
-    the next cell on a shortest path over free cells (breadth-first search from the goal's cell)."""
+    the next cell on a shortest path over free cells (``cell_distances`` from the goal's cell)."""
     here, target = cell_of(maze, xy), cell_of(maze, goal)
     free = set(free_cells(maze))
     if here == target:
@@ -96,18 +113,12 @@ def next_waypoint(maze, xy, goal) -> np.ndarray:
     if here not in free or target not in free:
         raise ValueError(f"no path: {xy} is in cell {here} and the goal {goal} in {target}; free cells: "
                          f"{sorted(free)}")
-    parent = {target: None}
-    queue = deque([target])
-    while queue:
-        cell = queue.popleft()
-        for step in ((0, 1), (0, -1), (1, 0), (-1, 0)):
-            nxt = (cell[0] + step[0], cell[1] + step[1])
-            if nxt in free and nxt not in parent:
-                parent[nxt] = cell
-                if nxt == here:
-                    return cell_center(maze, cell) if cell != target else np.asarray(goal, dtype=float)
-                queue.append(nxt)
-    raise ValueError(f"no path from cell {here} to cell {target} in the maze")
+    distance = cell_distances(maze, target)
+    if here not in distance:
+        raise ValueError(f"no path from cell {here} to cell {target} in the maze")
+    cell = next(c for c in ((here[0] + d[0], here[1] + d[1]) for d in NEIGHBOURS)
+                if distance.get(c) == distance[here] - 1)
+    return cell_center(maze, cell) if cell != target else np.asarray(goal, dtype=float)
 
 
 class AntMaze(gym.Env):
@@ -287,17 +298,9 @@ HEALTHY_Z = (0.2, 1.0)  # Ant-v5's healthy torso heights: an ant outside them ha
 def cells_to_goal(maze, xy, goal) -> int:
     """How many cells a shortest path over free cells still crosses from ``xy``'s cell to the goal's (0: same cell)."""
     here, target = cell_of(maze, xy), cell_of(maze, goal)
-    free = set(free_cells(maze))
-    distance, queue = {target: 0}, deque([target])
-    while queue:
-        cell = queue.popleft()
-        for step in ((0, 1), (0, -1), (1, 0), (-1, 0)):
-            nxt = (cell[0] + step[0], cell[1] + step[1])
-            if nxt in free and nxt not in distance:
-                distance[nxt] = distance[cell] + 1
-                queue.append(nxt)
+    distance = cell_distances(maze, target)
     if here not in distance:
-        raise ValueError(f"no path from cell {here} to the goal's cell {target}; free cells: {sorted(free)}")
+        raise ValueError(f"no path from cell {here} to the goal's cell {target}; free cells: {sorted(free_cells(maze))}")
     return distance[here]
 
 
