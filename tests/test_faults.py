@@ -201,6 +201,25 @@ def test_a_damaged_checkpoint_is_refused_naming_the_file(tmp_path, damage):
         load_checkpoint(path)
 
 
+def test_an_xz_checkpoint_is_a_plain_xz_file_smaller_than_preset_6(tmp_path):
+    """``*.pt.xz``: any xz reader gets the checksummed payload back; the 4-byte-aligned filter packs float32
+    weights tighter than plain preset 6; a damaged .xz is refused naming the file."""
+    import lzma
+
+    from acalib.checkpoint import packed_checkpoint
+
+    state = {"w": torch.randn(256, 256) * 0.05, "b": torch.randn(256) * 0.01}
+    path = tmp_path / "final.pt.xz"
+    save_checkpoint(path, state)
+    packed = path.read_bytes()
+    assert lzma.decompress(packed) == packed_checkpoint(state)
+    assert len(packed) < len(lzma.compress(packed_checkpoint(state), preset=6))
+    assert all(torch.equal(load_checkpoint(path)[k], v) for k, v in state.items())
+    path.write_bytes(packed[: len(packed) // 2])
+    with pytest.raises(ValueError, match=f"checkpoint {path} cannot be read"):
+        load_checkpoint(path)
+
+
 def test_a_damaged_offline_checkpoint_stops_an_online_run_before_it_starts(minari_root, tmp_path, capsys):
     assert run_cli(offline_args(tmp_path / "off", 20), capsys)[0] == 0
     final = tmp_path / "off" / "checkpoints" / "final.pt"
