@@ -124,6 +124,17 @@ def test_export_takes_the_first_converged_checkpoint_as_expert(tiny_zoo, tmp_pat
     assert meta["expert_step"] == 200 and 300 not in meta["kept"] and meta["trained_steps"] == 300
 
 
+def test_an_expert_only_zoo_keeps_the_expert_and_step_0(tiny_zoo, tmp_path, monkeypatch):
+    """AntMaze's behaviour zoo (antdir) replays no medium policies: only step 0 and the expert are copied;
+    a locomotion zoo keeps every snapshot up to its medium step."""
+    monkeypatch.setattr(zoo, "choose_medium", lambda returns, expert_return: 200)
+    kept = {env: json.loads((export_zoo(tiny_zoo / "run", env, tmp_path / env) / "metadata.json")
+                            .read_text())["kept"] for env in ("hopper", "antdir")}
+    assert kept == {"hopper": [0, 100, 200, 300], "antdir": [0, 300]}
+    assert sorted(p.name for p in (tmp_path / "antdir" / "antdir" / "policies").iterdir()) == [
+        "step_0000000.pt", "step_0000300.pt"]
+
+
 def test_zoo_training_stops_when_the_rule_holds(tmp_path):
     """``acalib zoo train`` asks its stopping rule at each checkpoint; here: stop at the second one."""
     asked = []

@@ -32,6 +32,7 @@ ZOO_DIR = Path(__file__).resolve().parent.parent.parent / "zoo"  # committed wit
 ZOO_RESUME_DIR = Path(__file__).resolve().parent.parent.parent / "results" / "resume" / "zoo"
 SNAPSHOT_POLICY_EVERY = 100_000  # the policy snapshots a zoo resume point carries: every 100k steps
 MEDIUM_FRACTION = 1.0 / 3.0
+EXPERT_ONLY_ENVS = ("antdir",)  # zoos that only supply an expert: AntMaze's behaviour policy has no levels of its own
 MIN_ZOO_STEPS = 500_000  # a zoo run trains at least this long before its stopping rule may end it
 CONVERGED_WINDOW, CONVERGED_TOLERANCE = 5, 0.10  # the stopping rule, see ``converged``
 CONVERGED_HORIZON, CONVERGED_RISE = 100_000, 0.05  # ... and its "no longer rising" clause
@@ -136,7 +137,10 @@ def export_zoo(run_path: str | Path, env: str, zoo_dir: str | Path | None = None
     expert_step = max(policies) if stop is None else min((s for s in policies if s >= stop), default=max(policies))
     expert_return = float(metrics.loc[expert_step, "return"])
     medium_step = choose_medium(returns, expert_return)
-    keep = sorted({*range(0, medium_step + 1), expert_step} & set(policies) | {0})
+    # the policies the levels replay (medium-replay: every snapshot up to medium); an expert-only zoo keeps 0 and
+    # the expert
+    replayed = set() if env in EXPERT_ONLY_ENVS else {*range(0, medium_step + 1)}
+    keep = sorted((replayed | {expert_step}) & set(policies) | {0})
 
     out = Path(zoo_dir or zoo_root()) / env
     tmp = out.with_name(f".{env}.tmp")
