@@ -142,19 +142,28 @@ STATEMENTS = {
     "C6": "Fig. 7: BC-only and R-init-by-Q drop (hopper-medium)",
 }
 ABLATIONS = {"aca_bc_only": "BC only", "aca_r_init_q": "R init by Q"}
+CLAIMS_ENV = "hopper"  # the paper states C1-C3 and C6 on Hopper (Figs. 1, 3, 7: hopper-medium, hopper-random states)
 ACTOR_ONLY_CRITICS = {"sac_ml": "SAC+ML Q", "cql": "CQL Q", "awac": "AWAC Q"}
 
 
+def claims_medium(study) -> tuple[str, str]:
+    """The environment C1-C3 and C6 are judged on (``CLAIMS_ENV`` when the profile has it, else its first) and
+    that environment's medium dataset as the profile names it (tiny: its one level)."""
+    envs = study.profile.envs
+    env = CLAIMS_ENV if CLAIMS_ENV in envs else envs[0]
+    medium, = (name for name in study.datasets(("medium",)) if name.startswith(f"{env}-"))
+    return env, medium
+
+
 def claim_runs(study, missing: list | None = None) -> dict[tuple[str, str, str], RunDir]:
-    """Every run C1-C6 are judged on, asked of ``study`` (the profile's hopper datasets):
-    ``("online", algo, dataset)`` and ``("actor_only", offline algo, critic)`` (on random states, from the
-    hopper-medium run). ``study`` may be one that only loads runs (``Study(..., train=False)``; a missing
+    """Every run C1-C6 are judged on, asked of ``study`` (C1-C3 and C6 on ``claims_medium``'s environment, C4 and
+    C5 on every dataset of the profile): ``("online", algo, dataset)`` and ``("actor_only", offline algo, critic)``
+    (on random states, from the medium run). ``study`` may be one that only loads runs (``Study(..., train=False)``; a missing
     run raises with what to run) or one that plans them (``acalib plan``). With a ``missing`` list (an
     interim judgement), the key of a run that is not finished is added there and the run left out instead of raising."""
     from .study import MissingRunError
 
-    env = study.profile.envs[0]
-    medium, = study.datasets(("medium",))
+    env, medium = claims_medium(study)
     ood = f"{env}-random"
     runs = {}
 
@@ -183,8 +192,7 @@ def claim_tests(study, runs: dict | None = None) -> list[Test]:
     """Every test of C1-C6 on ``runs`` (``claim_runs(study)`` unless given). A test whose runs are not all in
     ``runs`` (an interim judgement: ``claim_runs(study, missing)``) is left out."""
     runs = claim_runs(study) if runs is None else runs
-    env = study.profile.envs[0]
-    medium, = study.datasets(("medium",))
+    env, medium = claims_medium(study)
     ood = f"{env}-random"
     tests: list[Test] = []
 

@@ -36,6 +36,19 @@ def test_the_tiny_plan_lists_every_run_with_its_init_first_and_trains_nothing(tm
     assert again.to_json() == plan.to_json() and again.entries[br.name].run_spec().name == br.name
 
 
+def test_the_claims_notebook_plans_at_a_profile_of_three_environments(tmp_path, monkeypatch):
+    """At ``paper`` (HalfCheetah first): C1-C3 and C6 on Hopper's medium run, C4/C5 on every dataset's ACA run."""
+    monkeypatch.setenv("ACALIB_RUNS_DIR", str(tmp_path / "runs"))
+    plan = plan_notebooks("paper", ["claims"], root=REPO)
+    methods = {(name.split("/")[0], e.method) for name, e in plan.entries.items()}
+    assert {("hopper-medium", "sac"), ("hopper-medium", "aca_bc_only"), ("hopper-medium", "aca_r_init_q"),
+            ("hopper-random", "actor_only_aligned")} <= methods
+    assert not any(m in ("sac", "aca_bc_only", "actor_only_offline") for d, m in methods if not d.startswith("hopper-"))
+    assert {d for d, m in methods if m == "aca"} == {f"{env}-{level}" for env in ("halfcheetah", "hopper", "walker2d")
+                                                     for level in ("random", "medium", "medium-replay",
+                                                                   "medium-expert", "expert")}
+
+
 def test_a_planned_run_is_the_run_a_notebook_trains(tmp_path, minari_root):
     """The planned spec names the directory that Study trains; a finished run is planned as finished."""
     with planning(Plan("tiny")) as plan:
