@@ -74,11 +74,11 @@ PROFILES = {
                       baseline_seeds=(0, 1, 2), baseline_offline_steps=100_000, baseline_levels=("medium",),
                       restrict_levels=True, actor_only_ood_levels=("random", "medium-replay", "expert"),
                       antmaze_tasks=(), left_out=CLAIMS_LEFT_OUT),
-    # ~380 single-core hours on the 2-core dev CPU, mostly CQL (README: estimated by `acalib cost`); a GPU job.
+    # ~387 single-core hours on the 2-core dev CPU, mostly CQL (README: estimated by `acalib cost`); a GPU job.
     "lite": Profile("lite", ("hopper",), ("random", "medium", "medium-replay", "medium-expert", "expert"),
                     (0, 1, 2), 100_000, 50_000, 5_000, 10, None, long_online_steps=100_000,
                     long_seeds=(0, 1, 2, 3, 4), awac_online_steps=100_000, burn_in_steps=10_000),
-    # the paper's protocol (Sec. 6.1, App. E.1): ~12,600 single-core hours here (README, `acalib cost`).
+    # the paper's protocol (Sec. 6.1, App. E.1): ~12,700 single-core hours here (README, `acalib cost`).
     "paper": Profile("paper", ("halfcheetah", "hopper", "walker2d"),
                      ("random", "medium", "medium-replay", "medium-expert", "expert"),
                      (0, 1, 2, 3, 4), 500_000, 100_000, 1_000, 10, None),
