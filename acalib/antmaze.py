@@ -184,6 +184,30 @@ class AntMaze(gym.Env):
         self.inner.close()
 
 
+def gymnasium_robotics_offset(maze_map, scaling: float = SCALE) -> np.ndarray:
+    """What to add to an xy of Gymnasium-Robotics' maze frame (centred, rows top to bottom) on ``maze_map`` to have
+    D4RL's coordinates, when ``maze_map`` lays out D4RL's U maze as ``AntMaze`` does (``U_MAZE``'s rows reversed; the
+    cells' marks do not matter: Minari's umaze-diverse map marks none). Any other layout or cell size is refused
+    (Minari's umaze evaluation map, for one, is the mirror image: a policy learned there would turn the wrong way)."""
+    walls = [[cell == 1 for cell in row] for row in maze_map]
+    if walls != [[cell == 1 for cell in row] for row in reversed(U_MAZE)] or float(scaling) != SCALE:
+        raise ValueError(f"maze map {maze_map} (cells of {scaling} m) is not D4RL's U maze in Gymnasium-Robotics' "
+                         f"frame; valid: {[list(row) for row in reversed(U_MAZE)]} (cells of {SCALE} m, any marks)")
+    height, width = len(maze_map), len(maze_map[0])
+    row, col = height - 1 - marked_cell(U_MAZE, R)[0], marked_cell(U_MAZE, R)[1]  # D4RL's origin, the start cell
+    return -np.array([(col + 0.5) * SCALE - width * SCALE / 2, height * SCALE / 2 - (row + 0.5) * SCALE])
+
+
+def from_gymnasium_robotics(observation: np.ndarray, achieved_goal: np.ndarray, offset: np.ndarray) -> np.ndarray:
+    """Gymnasium-Robotics' AntMaze observations (its dict's 27-D ``observation``, ``qpos[2:15] ++ qvel[:14]``, and
+    ``achieved_goal``, the torso's xy in its frame) as D4RL's 29-D ``qpos[:15] ++ qvel[:14]`` in D4RL's frame."""
+    observation, achieved_goal = np.asarray(observation), np.asarray(achieved_goal)
+    if observation.ndim != 2 or observation.shape[1] != OBS_DIM - 2 or achieved_goal.shape != (len(observation), 2):
+        raise ValueError(f"AntMaze observations of shape {observation.shape} with achieved goals of shape "
+                         f"{achieved_goal.shape}; valid: (n, {OBS_DIM - 2}) (no contact forces) and (n, 2)")
+    return np.concatenate([achieved_goal + offset, observation], axis=1)
+
+
 DIRECTION_STEPS = 100  # AntDirection redraws its direction this often
 DIRECTION_SCALE = 10.0  # the direction in a goal-reaching policy's observation has this norm (D4RL's generator)
 

@@ -210,28 +210,84 @@ def test_the_generated_antmaze_dataset_round_trips_and_needs_the_zoo(minari_root
     assert stats["episodes_reaching_goal"] >= successes  # the generator counts whole episodes only
 
 
-def test_a_minari_dataset_with_dict_observations_is_refused_by_name(tmp_path, monkeypatch):
+def minari_antmaze(dataset_id: str, maze_map, steps: int = 30, env_id: str = "AntMaze_UMaze-v4"):
+    """A Minari dataset as Minari's D4RL/antmaze/* are stored: Gymnasium-Robotics' AntMaze on ``maze_map`` with its
+    spec recorded (AntMaze_UMaze-v4, as Minari's), dict observations, random actions; returns the raw dict observations."""
+    import warnings
+    import gymnasium as gym
+    import gymnasium_robotics  # noqa: F401
+    import minari
+    from minari.data_collector.episode_buffer import EpisodeBuffer
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        env = gym.make(env_id, maze_map=maze_map, continuing_task=True, reset_target=False)
+        obs, _ = env.reset(seed=3)
+        frames, actions = [obs], env.action_space.sample()[None].repeat(steps, 0) * 0.3
+        for a in actions:
+            frames.append(env.step(a)[0])
+        observations = {k: np.stack([f[k] for f in frames]) for k in obs}
+        buffer = EpisodeBuffer(id=0, observations=observations, actions=actions, rewards=[0.0] * steps,
+                               terminations=[False] * steps, truncations=[False] * (steps - 1) + [True])
+        minari.create_dataset_from_buffers(dataset_id, [buffer], env=env, algorithm_name="test", author="test",
+                                           author_email="t@localhost", code_permalink="test", description="test",
+                                           data_format="hdf5")
+        env.close()
+    return observations
+
+
+def test_minaris_antmaze_datasets_are_read_in_d4rls_frame(tmp_path, monkeypatch):
+    """Minari's D4RL/antmaze/umaze layout (Gymnasium-Robotics' centred frame, the ant's xy in 'achieved_goal') reads
+    as D4RL's 29-D observations in D4RL's frame: the start cell at the origin, the goal cell at (0, 8)."""
+    from acalib.data.datasets import load_dataset
+    monkeypatch.setenv("MINARI_DATASETS_PATH", str(tmp_path))
+    data_map = [[1, 1, 1, 1, 1], [1, "g", 0, 0, 1], [1, 1, 1, 0, 1], [1, "r", 0, 0, 1], [1, 1, 1, 1, 1]]  # Minari's
+    raw = minari_antmaze("D4RL/antmaze/umaze-v1", data_map)
+    ds = load_dataset("D4RL/antmaze/umaze-v1")
+    obs = ds.transitions.observations
+    assert (ds.env, ds.level, ds.ref_min, ds.ref_max) == ("antmaze", "umaze", 0.0, 1.0) and obs.shape == (30, A.OBS_DIM)
+    np.testing.assert_allclose(obs[:, 2:], raw["observation"][:-1], rtol=1e-6)
+    np.testing.assert_allclose(ds.transitions.next_observations[-1, 2:], raw["observation"][-1], rtol=1e-6)
+    assert np.abs(obs[0, :2]).max() <= 1.0 + 1e-6  # reset within 1 m of the start cell's centre: D4RL's origin
+    goal = raw["desired_goal"][0] + (obs[0, :2] - raw["achieved_goal"][0])
+    assert np.abs(goal - A.cell_center(A.U_MAZE, A.marked_cell(A.U_MAZE, A.G))).max() <= 1.0 + 1e-6
+    np.testing.assert_allclose(A.gymnasium_robotics_offset(data_map), A.AntMaze().offset)  # the evaluation's frame
+    from acalib.study import Study  # trained as an AntMaze dataset: the policy ACA continues there
+    spec = Study("tiny", root=tmp_path, progress=False).offline_spec("sac_ml", "D4RL/antmaze/umaze-v1")
+    assert (spec.hyperparameters["policy"], spec.hyperparameters["target_entropy_scale"]) == ("gaussian", 0.5)
+
+
+def test_other_mazes_and_dict_layouts_are_refused_by_name(tmp_path, monkeypatch):
+    from acalib.data.datasets import load_dataset
+    monkeypatch.setenv("MINARI_DATASETS_PATH", str(tmp_path))
+    mirrored = [[1, 1, 1, 1, 1], [1, 0, 0, "r", 1], [1, 0, 1, 1, 1], [1, 0, 0, "g", 1], [1, 1, 1, 1, 1]]  # Minari's eval map
+    minari_antmaze("D4RL/antmaze/umaze-diverse-v1", mirrored, steps=3)
+    with pytest.raises(ValueError, match=r"'D4RL/antmaze/umaze-diverse-v1': maze map .*'r', 1\]. .*is not D4RL's U maze.*"
+                                         r"valid: \[\[1, 1, 1, 1, 1\], \[1, 'g', 0, 0, 1\]"):
+        load_dataset("D4RL/antmaze/umaze-diverse-v1")
+    with pytest.raises(ValueError, match=r"unknown level 'open' in dataset name 'antmaze-open-v1'; valid for antmaze: "
+                                         r"\['umaze', 'umaze-diverse'\]"):
+        load_dataset("D4RL/antmaze/open-v1")  # refused by its name, before anything is read
     import warnings
     import gymnasium as gym
     import minari
     from minari.data_collector.episode_buffer import EpisodeBuffer
-    from acalib.data.datasets import load_dataset
-    monkeypatch.setenv("MINARI_DATASETS_PATH", str(tmp_path))
-    n = 5
-    keys = {"observation": 27, "achieved_goal": 2, "desired_goal": 2}  # Minari's D4RL/antmaze/* layout
+    n, keys = 5, {"observation": 27, "achieved_goal": 2, "desired_goal": 2}
     buffer = EpisodeBuffer(id=0, observations={k: np.zeros((n + 1, d)) for k, d in keys.items()},
                            actions=np.zeros((n, A.ACT_DIM), np.float32), rewards=[0.0] * n, terminations=[False] * n,
                            truncations=[False] * (n - 1) + [True])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         minari.create_dataset_from_buffers(
-            "D4RL/antmaze/umaze-v1", [buffer], algorithm_name="test", author="test", author_email="t@localhost",
+            "test/nospec/dict-v0", [buffer], algorithm_name="test", author="test", author_email="t@localhost",
             code_permalink="test", description="test", data_format="hdf5",
             observation_space=gym.spaces.Dict({k: gym.spaces.Box(-np.inf, np.inf, (d,)) for k, d in keys.items()}),
             action_space=gym.spaces.Box(-1, 1, (A.ACT_DIM,), np.float32))
-    with pytest.raises(ValueError, match=r"'D4RL/antmaze/umaze-v1' has dict observations \(\['achieved_goal', "
-                                         r"'desired_goal', 'observation'\]\).*--d4rl-dir"):
-        load_dataset("D4RL/antmaze/umaze-v1")
+    with pytest.raises(ValueError, match=r"'test/nospec/dict-v0' has dict observations \(\['achieved_goal', "
+                                         r"'desired_goal', 'observation'\]\) of environment None; acalib reads flat"):
+        load_dataset("test/nospec/dict-v0")
+    with pytest.raises(ValueError, match=r"AntMaze observations of shape \(3, 111\).*valid: \(n, 27\)"):
+        A.from_gymnasium_robotics(np.zeros((3, 111)), np.zeros((3, 2)), np.zeros(2))
 
 
 def test_a_profiles_antmaze_tasks_say_why_they_cannot_run_here(tmp_path, monkeypatch):

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import antmaze
 from .buffers import Transitions
 
 
@@ -164,19 +165,43 @@ def read(dataset_id: str) -> tuple[Transitions, dict]:
                          f"generated it)") from None
 
 
+ANTMAZE_KEYS = ["achieved_goal", "desired_goal", "observation"]
+
+
+def _antmaze_offset(dataset_id: str, env_spec, keys: list[str]) -> np.ndarray:
+    """A dict-observation dataset is read only as Minari's ``D4RL/antmaze/*`` are laid out: Gymnasium-Robotics'
+    AntMaze on D4RL's U maze (its recorded ``maze_map``, or AntMaze_UMaze's own, which is the same U), converted to
+    the 29-D observations in D4RL's frame that acalib's AntMaze evaluates in (``antmaze.gymnasium_robotics_offset``)."""
+    from gymnasium_robotics.envs.maze import maps
+
+    env_id = getattr(env_spec, "id", None)
+    if keys != ANTMAZE_KEYS or not str(env_id).startswith("AntMaze_UMaze"):
+        raise ValueError(f"Minari dataset {dataset_id!r} has dict observations ({keys}) of environment {env_id!r}; "
+                         f"acalib reads flat ones, and dict ones only of Gymnasium-Robotics' AntMaze_UMaze (keys "
+                         f"{ANTMAZE_KEYS}, as Minari's D4RL/antmaze/umaze*)")
+    kwargs = env_spec.kwargs or {}
+    try:
+        return antmaze.gymnasium_robotics_offset(kwargs.get("maze_map", maps.U_MAZE), kwargs.get("maze_size_scaling", 4))
+    except ValueError as e:
+        raise ValueError(f"Minari dataset {dataset_id!r}: {e}") from None
+
+
 def _read(minari, dataset_id: str) -> tuple[Transitions, dict]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ds = minari.load_dataset(dataset_id, download=False)
     parts = {k: [] for k in ("observations", "actions", "rewards", "next_observations", "terminals", "timeouts")}
+    offset = None
     for ep in ds.iterate_episodes():
         if isinstance(ep.observations, dict):
-            raise ValueError(
-                f"Minari dataset {dataset_id!r} has dict observations ({sorted(ep.observations)}); acalib reads flat "
-                f"ones. Minari's D4RL/antmaze/* lay the maze out in Gymnasium-Robotics' centred frame with the ant's "
-                f"x, y in 'achieved_goal', not in D4RL's frame and 29-D layout that acalib's AntMaze evaluates in: "
-                f"read D4RL's antmaze-umaze(-diverse)-v2.hdf5 instead (--d4rl-dir DIR)")
-        obs = np.asarray(ep.observations)
+            offset = _antmaze_offset(dataset_id, ds.env_spec, sorted(ep.observations)) if offset is None else offset
+            try:
+                obs = antmaze.from_gymnasium_robotics(ep.observations["observation"], ep.observations["achieved_goal"],
+                                                      offset)
+            except ValueError as e:
+                raise ValueError(f"Minari dataset {dataset_id!r}, episode {ep.id}: {e}") from None
+        else:
+            obs = np.asarray(ep.observations)
         n = len(ep.actions)
         if len(obs) != n + 1:
             raise ValueError(f"Minari dataset {dataset_id!r} is corrupt: episode {ep.id} has {len(obs)} "
