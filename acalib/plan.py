@@ -60,6 +60,7 @@ class PlannedRun:
     needs: list[str] = field(default_factory=list)
     finished: str | None = None  # "repository" or "cached" when it needs no training
     notebooks: list[str] = field(default_factory=list)
+    trained_steps: int = 0  # an unfinished run's steps already done (its last evaluation with a checkpoint to resume)
 
     @property
     def method(self) -> str:
@@ -131,10 +132,16 @@ def _grouped(entries) -> dict[tuple[str, str], list[PlannedRun]]:
 
 def _hours(entries: list[PlannedRun], costs: pd.DataFrame) -> float:
     """Estimated hours of ``entries`` from an ``acalib cost`` table (per dataset, stage and method; NaN where
-    the table has no such run)."""
+    the table has no such run), less the share a part-trained run has done (``trained_steps`` of its steps)."""
     table = costs.groupby(["dataset", "stage", "algo"])["total_s"].median()
-    seconds = [table.get((e.name.split("/")[0], e.stage, e.method), np.nan) for e in entries]
+    seconds = [table.get((e.name.split("/")[0], e.stage, e.method), np.nan) * _left(e) for e in entries]
     return float(np.sum(seconds) / 3600) if seconds else 0.0
+
+
+def _left(entry: PlannedRun) -> float:
+    """The share of ``entry``'s steps still to train (1 for a run not started, a probe, or one with no steps)."""
+    steps = entry.spec.get("steps") if entry.stage != "q_probe" else None
+    return max(0.0, 1.0 - entry.trained_steps / steps) if steps else 1.0
 
 
 class PlaceholderRun(RunDir):
@@ -215,6 +222,10 @@ def print_summary(plan: Plan, costs: pd.DataFrame | None = None) -> str:
     counts = Counter(e.finished or "to train" for e in plan.entries.values())
     line = (f"profile {plan.profile}: {len(plan.entries)} runs and probes, {counts['to train']} to train, "
             f"{counts['repository']} committed, {counts['cached']} cached")
+    started = [e for e in plan.missing() if e.trained_steps]
+    if started:
+        line += " (part-trained, resumed where they stopped: " + ", ".join(
+            f"{e.name} at {e.trained_steps:,} of {e.spec['steps']:,} steps" for e in started) + ")"
     if costs is not None and "hours_to_train" in table:
         line += f"; ≈ {table['hours_to_train'].sum():.1f} single-core hours to train (acalib cost)"
     return (table.to_string(index=False) if len(table) else "(no runs)") + "\n" + line

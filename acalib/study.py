@@ -218,6 +218,18 @@ class Study:
         under ``runs_root`` (finished or not)."""
         return RunDir(self._lookup(self.runs_root / self.profile.name / name, "offline")[0])
 
+    def _trained_steps(self, path: Path, stage: str) -> int:
+        """How far the unfinished run at ``path`` has trained: the last step its metrics record, if it has a
+        checkpoint to resume from there: its own (unless ``recompute`` discards it), else a committed resume
+        point (not restored under ``recompute``)."""
+        point = self.resume_root / path.relative_to(self.runs_root)
+        candidates = [*([(RunDir(path), RunDir(path).last_checkpoint)] if not self._stale(path, stage) else []),
+                      *([(RunDir(point), point / "checkpoints" / "last.pt.xz")] if not self._recomputes(stage) else [])]
+        for run, checkpoint in candidates:
+            if checkpoint.is_file():
+                return max((int(row["step"]) for row in run.read_metrics()), default=0)
+        return 0
+
     def _restore_resume_point(self, path: Path) -> None:
         """Lay out the run at ``path`` from its committed resume point, if it has one and ``path`` has no
         checkpoint of its own (``runs.restore_snapshot``): the run then resumes where that machine stopped."""
@@ -282,7 +294,8 @@ class Study:
     def _plan_run(self, spec: RunSpec, init: RunDir | None) -> RunDir:
         path, finished = self._lookup(self.runs_root / self.profile.name / spec.name, spec.stage)
         self.plan.add(PlannedRun(spec.name, spec.stage, json.loads(spec.to_json()),
-                                 [spec.init] if spec.init else [], finished))
+                                 [spec.init] if spec.init else [], finished,
+                                 trained_steps=0 if finished else self._trained_steps(path, spec.stage)))
         if finished:
             return RunDir(path)
         seeds = spec.seeds if spec.seeds is not None else init.config()["seeds"]

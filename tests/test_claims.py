@@ -157,6 +157,20 @@ def test_resume_points_carry_an_unfinished_run_to_another_machine(tmp_path, mina
                                                                        "last.pt.xz", "metrics.csv"]
     assert sorted(pd.read_csv(point / "metrics.csv")["step"].unique()) == [100]
 
+    # a plan counts what is done, from the run's own checkpoint or from the resume point, in its hours
+    from acalib.plan import Plan, _hours, planning, print_summary
+    name = f"hopper-random/{whole.path.name}"
+    costs = pd.DataFrame([{"dataset": "hopper-random", "stage": "offline", "algo": "sac_ml", "total_s": 7200.0}])
+    for checkout in ("a", "b"):
+        with planning(Plan("tiny")) as plan:
+            Study("tiny", root=tmp_path / checkout, progress=False).offline("sac_ml", "hopper-random")
+        assert plan.entries[name].trained_steps == 100 and plan.entries[name].spec["steps"] == 200
+        assert _hours(plan.missing(), costs) == pytest.approx(1.0)  # half of 2 h left
+        assert f"(part-trained, resumed where they stopped: {name} at 100 of 200 steps)" in print_summary(plan)
+    with planning(Plan("tiny")) as plan:  # under recompute the resume point is not used: all of it is left
+        Study("tiny", root=tmp_path / "b", progress=False, recompute=True).offline("sac_ml", "hopper-random")
+    assert plan.entries[name].trained_steps == 0 and _hours(plan.missing(), costs) == pytest.approx(2.0)
+
     with pytest.raises(MissingRunError):  # a Study that only loads does not train from a resume point
         Study("tiny", root=tmp_path / "b", progress=False, train=False).offline("sac_ml", "hopper-random")
     kill_at(monkeypatch, SACML, step=0)  # from scratch would fail at its first update
