@@ -427,7 +427,66 @@ def export_runs(profile: str, runs_root: str | Path | None = None, root: str | P
                 point = snapshot_run(RunDir(path), study.resume_root / path.relative_to(study.runs_root)).path
                 _copy_dataset_checksums(RunDir(path).config(), point)
                 written.append(point)
+    if study.committed_root.joinpath(study.profile.name).is_dir():
+        write_runs_index(study.committed_root / study.profile.name)
     return written
+
+
+def runs_index(folder: str | Path) -> pd.DataFrame:
+    """One row per finished run (and Q probe) under ``folder`` (``<runs root>/<profile>``): what it is, what it
+    starts from, its dataset source, seeds and steps, the mean normalized score at its first evaluation and
+    at its last (± std over seeds), and its wall time (``time_s`` of its done summary, summed over resumes)."""
+    rows = []
+    for path in sorted(Path(folder).glob("*/*")):
+        name = f"{path.parent.name}/{path.name}"  # <dataset>/<method>-<key>
+        if path.name.endswith(PROBE_SUFFIX):
+            rows.append({"run": name, "stage": "q_probe", "method": "q_probe"})
+            continue
+        if not (path.is_dir() and _finished(path)):
+            continue
+        run = RunDir(path)
+        cfg, frame = run.config(), pd.read_csv(run.metrics_path)
+        scores = frame.groupby("step")["normalized_score"]
+        first, last = frame["step"].min(), frame["step"].max()
+        init = cfg.get("init")
+        rows.append({"run": name, "stage": cfg.get("stage"), "method": path.name.rsplit("-", 1)[0],
+                     "starts_from": f"{Path(init).parent.name}/{Path(init).name}" if init else "",
+                     "source": (cfg.get("dataset") or {}).get("source", ""), "seeds": len(cfg.get("seeds", [])),
+                     "steps": int(last), "first_step": int(first), "score_first": scores.mean()[first],
+                     "score_last": scores.mean()[last], "score_last_std": scores.std(ddof=0)[last],
+                     "hours": run.summary().get("time_s", float("nan")) / 3600})
+    table = pd.DataFrame(rows, columns=["run", "stage", "method", "starts_from", "source", "seeds", "steps",
+                                        "first_step", "score_first", "score_last", "score_last_std", "hours"])
+    return table.astype({"seeds": "Int64", "steps": "Int64", "first_step": "Int64"})
+
+
+def write_runs_index(folder: str | Path) -> tuple[Path, Path]:
+    """``runs_index`` of ``folder`` as ``index.csv`` and ``index.md`` in it (rewritten on every export)."""
+    from .tables import markdown_table
+
+    folder = Path(folder)
+    table = runs_index(folder)
+    write_csv_atomic(table, folder / "index.csv", float_format="%.6g")
+
+    def number(v, fmt="{:.1f}"):
+        return "" if pd.isna(v) else fmt.format(v)
+
+    shown = pd.DataFrame({
+        **{c: table[c].fillna("") for c in ("run", "stage", "method", "starts_from", "source")},
+        "seeds": table["seeds"].map(lambda v: number(v, "{:.0f}")), "steps": table["steps"].map(lambda v: number(v, "{:,.0f}")),
+        "score at first eval": [number(v) + ("" if pd.isna(v) else f" (step {s:,.0f})")
+                                for v, s in zip(table["score_first"], table["first_step"])],
+        "score at last eval": [number(m) + ("" if pd.isna(m) else f" ± {d:.1f}")
+                               for m, d in zip(table["score_last"], table["score_last_std"])],
+        "hours": table["hours"].map(lambda v: number(v, "{:.2f}"))})
+    text = (f"# Finished runs of profile `{folder.name}`\n\nWritten by `acalib export-runs` from the runs in this "
+            f"folder. Scores are normalized (0 random, 100 expert, by the dataset's reference returns): the mean over "
+            f"seeds at the run's first evaluation (an online or actor-only run's step 0 is the switch) and the mean "
+            f"± std at its last; hours: its wall time on the machine that trained it, summed over resumes.\n\n"
+            f"{markdown_table(shown)}\n")
+    with atomic_file(folder / "index.md") as f:
+        f.write(text)
+    return folder / "index.csv", folder / "index.md"
 
 
 def _copy_dataset_checksums(config: dict, point: Path) -> None:

@@ -1,6 +1,7 @@
 """The claim statistics (acalib/claims.py) against hand computations on synthetic metrics, the
 bootstrap with a fixed seed, the verdict rules (a claim that holds, one that does not, one that is
 inconclusive), bad input, and `acalib claims` on the tiny runs."""
+import json
 import lzma
 
 import numpy as np
@@ -113,6 +114,18 @@ def test_committed_runs_are_loaded_not_retrained_and_online_recompute_matches(tm
     assert not (committed / aca.path.name / "checkpoints").exists()  # online runs: no checkpoint
     probe_file, = committed.glob("q_probe-*")
     assert probe_file.name.endswith(".csv.xz") and lzma.decompress(probe_file.read_bytes()).startswith(b"q,states,")
+    # the index of the committed runs, against the runs' own metrics and summaries
+    index = pd.read_csv(committed.parent / "index.csv").set_index("run")
+    assert sorted(index.index) == sorted(f"hopper-random/{p.name}" for p in (off.path, aca.path, probe_file))
+    row = index.loc[f"hopper-random/{aca.path.name}"]
+    metrics = pd.read_csv(aca.path / "metrics.csv")
+    assert (row["stage"], row["method"], row["starts_from"], row["seeds"], row["steps"], row["first_step"]) == (
+        "online", "aca", f"hopper-random/{off.path.name}", 2, 300, 0)
+    assert row["score_first"] == pytest.approx(metrics.query("step == 0")["normalized_score"].mean(), rel=1e-5)
+    assert row["score_last"] == pytest.approx(metrics.query("step == 300")["normalized_score"].mean(), rel=1e-5)
+    assert row["hours"] == pytest.approx(json.loads((aca.path / "done").read_text())["time_s"] / 3600, rel=1e-5)
+    assert index.loc[f"hopper-random/{off.path.name}", "first_step"] > 0  # offline: no evaluation at step 0
+    assert f"| hopper-random/{aca.path.name} | online | aca |" in (committed.parent / "index.md").read_text()
 
     fresh = Study("tiny", root=tmp_path / "b", progress=False, train=False)
     off_b = fresh.offline("sac_ml", "hopper-random", steps=60)
