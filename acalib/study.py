@@ -127,13 +127,15 @@ class Study:
         return {"eval_interval": eval_interval, "eval_episodes": p.eval_episodes,
                 "checkpoint_interval": p.checkpoint_interval or eval_interval, "progress": self.progress}
 
-    def datasets(self, levels: tuple[str, ...] | list[str] | None = None, limit: bool = True) -> list[str]:
+    def datasets(self, levels: tuple[str, ...] | list[str] | None = None, limit: bool = True,
+                 restrict: bool = True) -> list[str]:
         """The profile's datasets, '<env>-<level>', level by level as the paper's tables: ``levels``
         (an artifact's own, e.g. the medium level) or the profile's, at most ``max_levels`` of them
-        (smoke: the first; ``limit=False``: all of them). A profile with a ``level_override`` (tiny)
-        uses that level instead, once."""
+        (smoke: the first; ``limit=False``: all of them), cut to the profile's levels where it restricts
+        them (claims) unless ``restrict=False`` (an artifact that only reads datasets, Fig. 9). A profile
+        with a ``level_override`` (tiny) uses that level instead, once."""
         levels = tuple(levels or self.profile.levels)
-        if self.profile.restrict_levels:
+        if self.profile.restrict_levels and restrict:
             levels = tuple(level for level in levels if level in self.profile.levels)
         levels = levels[:self.profile.max_levels if limit else None]
         if self.profile.level_override:

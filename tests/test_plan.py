@@ -49,6 +49,16 @@ def test_the_claims_notebook_plans_at_a_profile_of_three_environments(tmp_path, 
                                                                    "medium-expert", "expert")}
 
 
+def test_claims_restricts_an_artifacts_levels_except_where_only_datasets_are_read(tmp_path):
+    """At claims an artifact's levels are cut to the profile's (no expert run is trained); Fig. 9, which only
+    reads datasets, keeps its three levels (the expert level's states are the claims actor-only runs' too)."""
+    study = Study("claims", root=tmp_path, progress=False)
+    three = ("random", "medium", "expert")
+    assert study.datasets(three, limit=False) == ["hopper-random", "hopper-medium"]
+    assert study.datasets(three, limit=False, restrict=False) == ["hopper-random", "hopper-medium", "hopper-expert"]
+    assert Study("smoke", root=tmp_path, progress=False).datasets(three) == ["hopper-random"]  # smoke: the first
+
+
 def test_a_planned_run_is_the_run_a_notebook_trains(tmp_path, minari_root):
     """The planned spec names the directory that Study trains; a finished run is planned as finished."""
     with planning(Plan("tiny")) as plan:
