@@ -28,7 +28,7 @@ from .spec import actor_only_spec as spec_of_actor_only, offline_spec as spec_of
 from .profiles import BASELINE_ALGOS, Profile, get_profile
 from .data.datasets import dataset_identity, load_dataset, reload_dataset, unavailable_reason
 from .probes import q_probe_frame
-from .runs import RunDir, atomic_file, file_lock, restore_snapshot, run_key, write_csv_atomic
+from .runs import RunDir, atomic_file, file_lock, restore_snapshot, run_key, write_csv_atomic, write_text_atomic
 
 
 # what ``recompute`` retrains: every stage, or only the runs that start from an offline run
@@ -486,8 +486,7 @@ def write_runs_index(folder: str | Path) -> tuple[Path, Path]:
             f"seeds at the run's first evaluation (an online or actor-only run's step 0 is the switch) and the mean "
             f"± std at its last; hours: its wall time on the machine that trained it, summed over resumes.\n\n"
             f"{markdown_table(shown)}\n")
-    with atomic_file(folder / "index.md") as f:
-        f.write(text)
+    write_text_atomic(folder / "index.md", text)
     return folder / "index.csv", folder / "index.md"
 
 
