@@ -1,9 +1,10 @@
-# Two commands: `make reproduce` (the smoke profile, on a CPU) and `make test`.
+# Two commands: `make reproduce` (the claims profile, from its committed runs, on a CPU) and `make test`.
+# PROFILE=smoke is the from-scratch pipeline check, tiny what CI runs.
 # Each creates .venv on first use, installs the pinned requirements, then runs.
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-PROFILE ?= smoke
+PROFILE ?= claims
 # RECOMPUTE=none reuses cached and committed runs; online retrains every run that starts from an offline run; all
 RECOMPUTE ?= none
 STAMP := $(VENV)/.installed

@@ -134,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", help="also write the results here")
 
     p = sub.add_parser("reproduce", help="execute the notebook suite at a profile into reports/<profile>/")
-    p.add_argument("--profile", default="smoke", help="tiny, smoke, claims, lite or paper (default: smoke)")
+    p.add_argument("--profile", default="claims", help="tiny, smoke, claims, lite or paper (default: claims)")
     p.add_argument("--only", help="some notebooks, by name or artifact, e.g. fig05,table2 (default: all)")
     p.add_argument("--jobs", type=positive_int, default=1, help="notebooks executed in parallel (default: 1)")
     p.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto (default: cpu)")
@@ -155,7 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-progress", action="store_true")
 
     p = sub.add_parser("plan", help="list the runs a profile's notebooks need, without training anything")
-    p.add_argument("--profile", default="smoke", help="tiny, smoke, claims, lite or paper (default: smoke)")
+    p.add_argument("--profile", default="claims", help="tiny, smoke, claims, lite or paper (default: claims)")
     p.add_argument("--only", help="some notebooks, by name or artifact, e.g. fig05,table2 (default: all)")
     p.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto (default: cpu)")
     p.add_argument("--root", dest="runs_root", help="where runs are looked for (default: $ACALIB_RUNS_DIR or runs/)")
