@@ -25,15 +25,25 @@ OFFLINE_COLORS = (2, 4, 7, 8)  # tab10 indices: offline curves (green first, as 
 ONLINE_COLORS = (3, 0, 1, 6, 5, 9)  # online curves
 
 
+def label_colors(offline_labels, online_labels) -> dict[str, int]:
+    """A tab10 index per curve label, for panels that show different subsets of the same methods (Fig. 5:
+    CQL and AWAC on hopper-medium only): pass it to every panel so that a method keeps its colour."""
+    offline, online = dict.fromkeys(offline_labels), dict.fromkeys(online_labels)  # unique, in first-seen order
+    colors = {label: OFFLINE_COLORS[i % len(OFFLINE_COLORS)] for i, label in enumerate(offline)}
+    colors.update({label: ONLINE_COLORS[i % len(ONLINE_COLORS)] for i, label in enumerate(online)})
+    return colors
+
+
 def plot_offline_online(ax, offline: pd.DataFrame | dict[str, pd.DataFrame] | None, online: dict[str, pd.DataFrame],
                         title: str, offline_label: str = "SAC+ML (offline)", value: str = "normalized_score",
-                        legend: bool = True) -> None:
+                        legend: bool = True, colors: dict[str, int] | None = None) -> None:
     """Offline curves on the left half, online curves (one per method) on the right half, as the paper's
     Figs. 1a, 5 and 7: each half on its own step scale (200k offline steps take as much width as 50k online
     ones), the switch marked, ticks labelled in each half's own steps.
 
     ``offline``: one offline run's metrics (labelled ``offline_label``) or several, {label: metrics}
-    (Fig. 5: SAC+ML, CQL, AWAC; online methods sharing an offline run share its curve)."""
+    (Fig. 5: SAC+ML, CQL, AWAC; online methods sharing an offline run share its curve). ``colors``: a tab10
+    index per label (``label_colors``); without it curves are coloured by their order in this panel."""
     palette = sns.color_palette("tab10")
     if isinstance(offline, pd.DataFrame):
         offline = {offline_label: offline}
@@ -44,13 +54,13 @@ def plot_offline_online(ax, offline: pd.DataFrame | dict[str, pd.DataFrame] | No
     switch = offline_steps * scale
     for i, (label, df) in enumerate(offline.items()):
         s = mean_std(df, value)
-        color = palette[OFFLINE_COLORS[i % len(OFFLINE_COLORS)]]
+        color = palette[(colors or {}).get(label, OFFLINE_COLORS[i % len(OFFLINE_COLORS)])]
         ax.plot(s["step"] * scale, s["mean"], color=color, label=label)
         ax.fill_between(s["step"] * scale, s["mean"] - s["std"], s["mean"] + s["std"], color=color, alpha=0.2)
     if offline:
         ax.axvline(switch, color="grey", ls="--", lw=0.8)
     for i, (label, s) in enumerate(online.items()):
-        color = palette[ONLINE_COLORS[i % len(ONLINE_COLORS)]]
+        color = palette[(colors or {}).get(label, ONLINE_COLORS[i % len(ONLINE_COLORS)])]
         ax.plot(s["step"] + switch, s["mean"], color=color, label=label)
         ax.fill_between(s["step"] + switch, s["mean"] - s["std"], s["mean"] + s["std"], color=color, alpha=0.2)
     ticks = [(f * switch, _steps_label(f * offline_steps)) for f in (0, 0.5)] if offline else []
@@ -74,10 +84,15 @@ def _steps_label(steps: float) -> str:
     return f"{steps:g}"
 
 
-def shared_legend(fig, ax, ncol: int = 5) -> None:
-    """One legend for every panel (they share their curves), centred below the panels."""
-    handles, labels = ax.get_legend_handles_labels()
-    fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=ncol, fontsize=9, frameon=False)
+def shared_legend(fig, axes, ncol: int = 5) -> None:
+    """One legend for all panels, centred below them: every label that any panel (``axes``: one or several)
+    draws, once, in the order the panels first draw it."""
+    entries = {}
+    for ax in np.atleast_1d(axes):
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            entries.setdefault(label, handle)
+    fig.legend(list(entries.values()), list(entries), loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=ncol,
+               fontsize=9, frameon=False)
 
 
 def plot_curves(ax, curves: dict[str, pd.DataFrame], title: str, xlabel: str, reference: float | None = None,

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from acalib import paper
 from acalib.algos import ALL_ALGOS
-from acalib.plots import panel_grid, plot_offline_online, save_figure, shared_legend
+from acalib.plots import label_colors, panel_grid, plot_offline_online, save_figure, shared_legend
 from acalib.study import Study
 from acalib.tables import ScoreTable, final_scores, save_table
 
@@ -68,13 +68,18 @@ for name in study.datasets():
 for (name, label), reason in skipped.items():
     print(f"{label} on {name} not run at profile {study.profile.name!r}: {reason}")
 
+# %% [markdown]
+# A method keeps its colour in every panel, and the legend lists every method any panel shows (at `claims`
+# CQL and AWAC run on hopper-medium only).
+
 # %%
+colors = label_colors([k for off, _ in curves.values() for k in off], [k for _, on in curves.values() for k in on])
 fig, axes = panel_grid(len(curves), cols=3, size=(5.5, 3.6))
 for ax, (name, (off_curves, on_curves)) in zip(axes, curves.items()):
     plot_offline_online(ax, off_curves, on_curves, f"{name} ({study.profile.name}, {len(study.seeds)} seeds)",
-                        legend=False)
+                        legend=False, colors=colors)
 fig.tight_layout()
-shared_legend(fig, axes[0])
+shared_legend(fig, axes)
 save_figure(fig, figures_dir / "fig05_main_curves")
 fig
 

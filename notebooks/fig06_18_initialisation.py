@@ -62,6 +62,7 @@ for row, name in zip(axes, datasets):
             ax.set_title(f"{name}: {panel}")
             ax.text(0.5, 0.5, f"not run at profile {study.profile.name}", ha="center", va="center",
                     transform=ax.transAxes)
+            ax.set(xticks=[], yticks=[])  # an empty panel: no axis scale to read
             continue
         offline = {f"{label.split('→')[0]} (offline)": study.metrics(runs[(name, panel, label)][0]) for label in present}
         online = {label: study.metrics(runs[(name, panel, label)][1]) for label in present}

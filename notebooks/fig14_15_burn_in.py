@@ -54,6 +54,7 @@ for row, name in zip(axes, datasets):
             ax.set_title(f"Fig. {fig_no}: {name}")
             ax.text(0.5, 0.5, f"{label} not run at profile {study.profile.name}", ha="center", va="center",
                     transform=ax.transAxes)
+            ax.set(xticks=[], yticks=[])  # an empty panel: no axis scale to read
             continue
         off, online = runs[(name, label)]
         off_m = study.metrics(off)

@@ -47,3 +47,21 @@ def test_critic_scale_flags_a_critic_above_r_max_over_one_minus_gamma():
     assert frame.loc["ok", "largest return-to-go in the data"] == 2 + 0.5 * 1  # from t = 1 (t = 0: 2.25)
     assert frame.loc["ok", "r_max / (1 - γ)"] == 4.0  # r_max 2, gamma 0.5
     assert frame["diverged"].tolist() == [False, True]  # mean Q 4.0 is at the bound, 5.0 above it
+
+
+def test_a_method_keeps_its_colour_across_panels_and_the_legend_lists_every_panels_methods():
+    from matplotlib.colors import to_hex
+
+    from acalib.plots import label_colors, shared_legend
+    online = curve(range(0, 3001, 1000), lambda s: 1.0)
+    panels = [{"SAC→SAC": online, "SAC→ACA": online}, {"SAC→SAC": online, "CQL→SAC": online, "SAC→ACA": online}]
+    colors = label_colors([], [k for p in panels for k in p])
+    assert list(colors) == ["SAC→SAC", "SAC→ACA", "CQL→SAC"]
+    fig, axes = plt.subplots(1, 2)
+    for ax, p in zip(axes, panels):
+        plot_offline_online(ax, None, p, "t", legend=False, colors=colors)
+    aca = [to_hex(line.get_color()) for ax in axes for line in ax.get_lines() if line.get_label() == "SAC→ACA"]
+    assert len(aca) == 2 and aca[0] == aca[1]  # without colors: 2nd in one panel, 3rd in the other
+    shared_legend(fig, axes)
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["SAC→SAC", "SAC→ACA", "CQL→SAC"]
+    plt.close(fig)
