@@ -44,7 +44,7 @@ def plot_offline_online(ax, offline: pd.DataFrame | dict[str, pd.DataFrame] | No
     ``offline``: one offline run's metrics (labelled ``offline_label``) or several, {label: metrics}
     (Fig. 5: SAC+ML, CQL, AWAC; online methods sharing an offline run share its curve). ``colors``: a tab10
     index per label (``label_colors``); without it curves are coloured by their order in this panel."""
-    palette = sns.color_palette("tab10")
+    palette, colors = sns.color_palette("tab10"), colors or {}
     if isinstance(offline, pd.DataFrame):
         offline = {offline_label: offline}
     offline, online = offline or {}, {k: mean_std(df, value) for k, df in online.items()}
@@ -54,13 +54,13 @@ def plot_offline_online(ax, offline: pd.DataFrame | dict[str, pd.DataFrame] | No
     switch = offline_steps * scale
     for i, (label, df) in enumerate(offline.items()):
         s = mean_std(df, value)
-        color = palette[(colors or {}).get(label, OFFLINE_COLORS[i % len(OFFLINE_COLORS)])]
+        color = palette[colors.get(label, OFFLINE_COLORS[i % len(OFFLINE_COLORS)])]
         ax.plot(s["step"] * scale, s["mean"], color=color, label=label)
         ax.fill_between(s["step"] * scale, s["mean"] - s["std"], s["mean"] + s["std"], color=color, alpha=0.2)
     if offline:
         ax.axvline(switch, color="grey", ls="--", lw=0.8)
     for i, (label, s) in enumerate(online.items()):
-        color = palette[(colors or {}).get(label, ONLINE_COLORS[i % len(ONLINE_COLORS)])]
+        color = palette[colors.get(label, ONLINE_COLORS[i % len(ONLINE_COLORS)])]
         ax.plot(s["step"] + switch, s["mean"], color=color, label=label)
         ax.fill_between(s["step"] + switch, s["mean"] - s["std"], s["mean"] + s["std"], color=color, alpha=0.2)
     ticks = [(f * switch, _steps_label(f * offline_steps)) for f in (0, 0.5)] if offline else []
@@ -93,6 +93,12 @@ def shared_legend(fig, axes, ncol: int = 5) -> None:
             entries.setdefault(label, handle)
     fig.legend(list(entries.values()), list(entries), loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=ncol,
                fontsize=9, frameon=False)
+
+
+def empty_panel(ax, title: str, message: str, fontsize: float | None = None) -> None:
+    """A panel for a run the profile does not make: its title, the reason in the middle, no axis scale."""
+    ax.text(0.5, 0.5, message, ha="center", va="center", fontsize=fontsize, transform=ax.transAxes)
+    ax.set(title=title, xticks=[], yticks=[])
 
 
 def plot_curves(ax, curves: dict[str, pd.DataFrame], title: str, xlabel: str, reference: float | None = None,

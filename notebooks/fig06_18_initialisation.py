@@ -22,7 +22,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 
-from acalib.plots import plot_offline_online, save_figure
+from acalib.plots import empty_panel, plot_offline_online, save_figure
 from acalib.study import Study
 from acalib.tables import ScoreTable, final_scores, save_table
 
@@ -59,10 +59,7 @@ for row, name in zip(axes, datasets):
             if label not in present:
                 table.add_missing(name, label, f"not run at {study.profile.name}")
         if not present:
-            ax.set_title(f"{name}: {panel}")
-            ax.text(0.5, 0.5, f"not run at profile {study.profile.name}", ha="center", va="center",
-                    transform=ax.transAxes)
-            ax.set(xticks=[], yticks=[])  # an empty panel: no axis scale to read
+            empty_panel(ax, f"{name}: {panel}", f"not run at profile {study.profile.name}")
             continue
         offline = {f"{label.split('→')[0]} (offline)": study.metrics(runs[(name, panel, label)][0]) for label in present}
         online = {label: study.metrics(runs[(name, panel, label)][1]) for label in present}

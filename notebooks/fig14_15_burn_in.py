@@ -21,7 +21,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 
-from acalib.plots import plot_offline_online, save_figure
+from acalib.plots import empty_panel, plot_offline_online, save_figure
 from acalib.study import Study
 from acalib.tables import ScoreTable, final_scores, save_table
 
@@ -51,10 +51,7 @@ table = ScoreTable()
 for row, name in zip(axes, datasets):
     for ax, (fig_no, label) in zip(row, zip((14, 15), OFFLINE)):
         if (name, label) not in runs:
-            ax.set_title(f"Fig. {fig_no}: {name}")
-            ax.text(0.5, 0.5, f"{label} not run at profile {study.profile.name}", ha="center", va="center",
-                    transform=ax.transAxes)
-            ax.set(xticks=[], yticks=[])  # an empty panel: no axis scale to read
+            empty_panel(ax, f"Fig. {fig_no}: {name}", f"{label} not run at profile {study.profile.name}")
             continue
         off, online = runs[(name, label)]
         off_m = study.metrics(off)

@@ -26,7 +26,7 @@ import textwrap
 from pathlib import Path
 
 from acalib import paper
-from acalib.plots import caption, panel_grid, plot_curves, save_figure
+from acalib.plots import caption, empty_panel, panel_grid, plot_curves, save_figure
 from acalib.study import Study
 from acalib.tables import ScoreTable, final_scores, save_table
 
@@ -104,9 +104,7 @@ for ax, name in zip(axes, names):
                     reference=offline)
     else:
         why = antmaze_missing.get(name, f"profile {study.profile.name!r} runs no AntMaze task")
-        ax.text(0.5, 0.5, "not run here:\n" + textwrap.fill(why, 60), ha="center", va="center", fontsize=8,
-                transform=ax.transAxes)
-        ax.set(title=name, xticks=[], yticks=[])
+        empty_panel(ax, name, "not run here:\n" + textwrap.fill(why, 60), fontsize=8)
         print(f"Fig. 12, {name}: not run here: {why}")
 fig.tight_layout()
 caption(fig, f"Fig. 12 ({study.describe()}; SAC→ACA {steps} online steps, seeds {long_seeds})")
